@@ -1,0 +1,62 @@
+/**
+ * @title UDP echo client (UDP 客户端)
+ * @article 003 "一、UDP 网络程序"; 000 "udp使用同一套接字收且发数据"
+ * @run npx tsx lessons/02-udp-echo/client.ts [--port 8080] [--timeout 5]
+ *
+ * Sends `nice to meet you too`, prints the port the OS gave it, and waits for the reply. Lines
+ * typed meanwhile are sent too: one socket sends and receives at the same time (全双工).
+ */
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { exitWith, fail, hostPort, parseCli, seconds, stdinLines } from '../../shared/helpers.ts';
+
+const usage = 'client.ts [--host 127.0.0.1] [--port 8080] [--timeout 5]';
+const args = parseCli(usage, 8080, { timeout: { type: 'string', default: '5' } });
+const timeoutMs = seconds(args.timeout, usage) * 1000;
+const server = hostPort(args.host, args.port);
+
+// 1. Create a UDP socket (创建套接字). No bind(): the OS picks a temporary port at the first send.
+const client = dgram.createSocket(isIPv6(args.host) ? 'udp6' : 'udp4');
+client.on('error', (err) => fail(err, args.host, args.port));
+
+// UDP never says "nobody is there", so silence is the only sign of a missing server: a timer
+// (the article's settimeout) runs while replies are due, re-armed on each send and reply.
+let awaitingReplies = 0;
+let inputDone = false;
+const noReply = () =>
+  exitWith(1, `error: no reply from ${server} within ${args.timeout} s; is the server running?`);
+const timer = setTimeout(noReply, timeoutMs);
+
+// 2. Send data (sendto): one call, one datagram.
+function send(text: string) {
+  awaitingReplies++;
+  timer.refresh();
+  client.send(text, args.port, args.host);
+}
+send('nice to meet you too');
+
+// 3. Print the port the OS assigned (getsockname), once the socket is bound.
+client.once('listening', () => {
+  const { address, port } = client.address();
+  console.log(`local address: ${hostPort(address, port)}`);
+});
+
+// 4. Receive (recvfrom): each reply is one 'message' event, whenever it arrives.
+client.on('message', (data, sender) => {
+  console.log(`${hostPort(sender.address, sender.port)} replied: ${data.toString('utf8')}`);
+  awaitingReplies--;
+  timer.refresh();
+  if (inputDone && awaitingReplies <= 0) finish();
+});
+
+// Full duplex (全双工): typed lines go out while replies keep arriving. The article needs threads
+// for this; Node's event loop does both on one thread.
+for await (const line of stdinLines('exit')) send(line);
+inputDone = true;
+if (awaitingReplies <= 0) finish();
+
+// 5. Close the socket (关闭套接字).
+function finish() {
+  clearTimeout(timer);
+  client.close();
+}

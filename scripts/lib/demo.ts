@@ -1,0 +1,173 @@
+// A lesson's demo: its server, then one or more client runs with canned stdin.
+// The tour prints it live; `npm run transcripts` writes it into the lesson's README; the tests
+// check that every README still matches what the programs print.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { root, type SpawnOptions, spawnLesson, startServer } from './proc.ts';
+
+export interface Run {
+  /** The client file, relative to the lesson folder. */
+  file: string;
+  args?: string[];
+  /** Lines fed to stdin (then stdin is closed). */
+  stdin?: string[];
+  /** The server line that ends this run, e.g. /disconnected$/; the run waits for it. */
+  serverDone?: RegExp;
+}
+
+export interface Demo {
+  /** The lesson folder name, e.g. 03-tcp-hello. */
+  lesson: string;
+  /** The article's port, which the transcript shows in place of the real one. */
+  port: number;
+  server?: { file: string; args?: string[] };
+  runs: Run[];
+}
+
+/** One stretch of output, in the order a reader meets it. */
+export interface Block {
+  who: 'server' | 'client';
+  command?: string;
+  lines: string[];
+}
+
+export async function loadDemos(): Promise<Demo[]> {
+  const dir = path.join(root, 'scripts', 'demos');
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.ts'))
+    .sort();
+  const demos: Demo[] = [];
+  for (const name of files) {
+    const module = await import(pathToFileURL(path.join(dir, name)).href);
+    demos.push(module.demo as Demo);
+  }
+  return demos;
+}
+
+function command(lesson: string, file: string, args: string[] = [], stdin?: string[]) {
+  const run = ['npx tsx', `lessons/${lesson}/${file}`, ...args].join(' ');
+  if (!stdin?.length) return run;
+  const typed = stdin.map((line) => line.replace(/'/g, "'\\''")).join('\\n');
+  return `printf '${typed}\\n' | ${run}`;
+}
+
+/** Run the demo. `onLine` sees every line live; the blocks come back in reading order. */
+export interface Watcher {
+  command(who: Block['who'], command: string): void;
+  line(who: Block['who'], line: string): void;
+}
+
+export async function runDemo(
+  demo: Demo,
+  watch?: Watcher,
+): Promise<{ blocks: Block[]; port: number }> {
+  const dir = `lessons/${demo.lesson}`;
+  const blocks: Block[] = [];
+  const serverBlock = (command?: string): Block => ({ who: 'server', command, lines: [] });
+  let current = serverBlock();
+  const options = (who: Block['who']): SpawnOptions => ({
+    onLine: (_stream, line) => watch?.line(who, line),
+  });
+
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let port = demo.port;
+  let serverShown = 0; // server lines already placed in a block
+  const takeServerLines = () => {
+    const lines = server?.out.slice(serverShown) ?? [];
+    serverShown += lines.length;
+    return lines;
+  };
+  if (demo.server) {
+    const shown = command(demo.lesson, demo.server.file, demo.server.args);
+    watch?.command(
+      'server',
+      command(demo.lesson, demo.server.file, ['--port', '0', ...(demo.server.args ?? [])]),
+    );
+    server = await startServer(`${dir}/${demo.server.file}`, demo.server.args, options('server'));
+    port = server.port;
+    current = serverBlock(shown);
+    current.lines.push(...takeServerLines());
+    blocks.push(current);
+  }
+  try {
+    for (const run of demo.runs) {
+      const shown = command(demo.lesson, run.file, run.args, run.stdin);
+      const from = server?.out.length ?? 0;
+      const args = server ? ['--port', String(port), ...(run.args ?? [])] : run.args;
+      watch?.command('client', command(demo.lesson, run.file, args, run.stdin));
+      const client = spawnLesson(`${dir}/${run.file}`, args, {
+        stdin: run.stdin ?? [],
+        ...options('client'),
+      });
+      const exit = await client.exited;
+      blocks.push({ who: 'client', command: shown, lines: [...client.out, ...client.err] });
+      if (exit.code !== 0) blocks.at(-1)?.lines.push(`(exit code ${exit.code})`);
+      if (server && run.serverDone) await server.waitFor(run.serverDone, from);
+      if (server) {
+        current = serverBlock();
+        current.lines.push(...takeServerLines());
+        blocks.push(current);
+      }
+    }
+  } finally {
+    if (server) {
+      watch?.line('server', '^C');
+      await server.stop('SIGINT');
+      current.lines.push('^C', ...takeServerLines(), ...server.err);
+    }
+  }
+  return { blocks: blocks.filter((b) => b.command || b.lines.length), port };
+}
+
+/**
+ * Replace what changes from run to run: the server's real port becomes the article's port, and
+ * each client's ephemeral port becomes 50001, 50002 ... in order of first appearance.
+ */
+export function normalise(text: string, realPort: number, articlePort: number): string {
+  const ephemeral = new Map<string, number>();
+  const address = /((?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-fA-F:.]+\]):(\d{1,5})\b/g;
+  return text.replace(address, (_all, host: string, port: string) => {
+    if (Number(port) === realPort || Number(port) === articlePort) return `${host}:${articlePort}`;
+    if (!ephemeral.has(port)) ephemeral.set(port, 50001 + ephemeral.size);
+    return `${host}:${ephemeral.get(port)}`;
+  });
+}
+
+/** The transcript as a README shows it: each terminal's command and output, in order. */
+export function render(demo: Demo, blocks: Block[], realPort: number): string {
+  const parts: string[] = [];
+  let serverStarted = false;
+  for (const block of blocks) {
+    if (block.who === 'server') {
+      if (block.lines.length === 0) continue;
+      parts.push(serverStarted ? '# terminal 1 (server) now shows' : '# terminal 1: the server');
+      serverStarted = true;
+    } else {
+      parts.push(demo.server ? '# terminal 2: a client' : '# the program');
+    }
+    if (block.command) parts.push(`$ ${block.command}`);
+    parts.push(...block.lines, '');
+  }
+  return normalise(parts.join('\n').trimEnd(), realPort, demo.port);
+}
+
+export const BEGIN = '<!-- transcript: made by `npm run transcripts`; do not edit by hand -->';
+export const END = '<!-- end of transcript -->';
+
+/** The transcript inside a README, or undefined if it has none. */
+export function transcriptIn(readme: string): string | undefined {
+  return readme
+    .split(BEGIN)[1]
+    ?.split(END)[0]
+    ?.match(/^\n```text\n([\s\S]*?)\n```\n$/)?.[1];
+}
+
+/** The README with its transcript replaced; null if it has no markers. */
+export function withTranscript(readme: string, transcript: string): string | null {
+  const start = readme.indexOf(BEGIN);
+  const stop = readme.indexOf(END);
+  if (start < 0 || stop < start) return null;
+  const block = `${BEGIN}\n\`\`\`text\n${transcript}\n\`\`\`\n`;
+  return readme.slice(0, start) + block + readme.slice(stop);
+}

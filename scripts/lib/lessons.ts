@@ -1,0 +1,63 @@
+// The lessons on disk and their header blocks, for the tour and the contract test.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { root } from './proc.ts';
+
+export interface Header {
+  title: string;
+  article: string;
+  run: string;
+  about: string;
+}
+
+export interface Lesson {
+  name: string; // 03-tcp-hello
+  dir: string; // absolute path
+  files: string[]; // the .ts files, sorted
+}
+
+export function listLessons(): Lesson[] {
+  const lessonsDir = path.join(root, 'lessons');
+  return readdirSync(lessonsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^\d\d-[a-z0-9-]+$/.test(entry.name))
+    .map((entry) => {
+      const dir = path.join(lessonsDir, entry.name);
+      // server.ts first, then client.ts, then any others: the order you start them in.
+      const rank = (file: string) => ['server.ts', 'client.ts'].indexOf(file) >>> 0;
+      const files = readdirSync(dir)
+        .filter((file) => file.endsWith('.ts'))
+        .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+      return { name: entry.name, dir, files };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Parse the leading doc comment: @title, @article, @run, then the free text. Null if absent. */
+export function parseHeader(source: string): Header | null {
+  const block = source.match(/^\/\*\*\n([\s\S]*?)\n \*\//);
+  if (!block) return null;
+  const lines = block[1].split('\n').map((line) => line.replace(/^ \* ?/, ''));
+  const tag = (name: string) =>
+    lines.find((line) => line.startsWith(`@${name} `))?.slice(name.length + 2);
+  const about = lines
+    .filter((line) => !line.startsWith('@'))
+    .join(' ')
+    .trim();
+  const [title, article, run] = [tag('title'), tag('article'), tag('run')];
+  if (!title || !article || !run || !about) return null;
+  return { title, article, run, about };
+}
+
+/** The lesson's title: the first heading of its README. */
+export function lessonTitle(lesson: Lesson): string {
+  try {
+    const readme = readFileSync(path.join(lesson.dir, 'README.md'), 'utf8');
+    return readme.match(/^# (.+)$/m)?.[1] ?? lesson.name;
+  } catch {
+    return lesson.name;
+  }
+}
+
+export function readHeader(file: string): Header | null {
+  return parseHeader(readFileSync(file, 'utf8'));
+}

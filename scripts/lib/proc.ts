@@ -1,0 +1,143 @@
+// Spawning lesson processes, for the tests and the tour alike.
+// Each child runs as `node --import tsx FILE` (no wrapper process, so a kill reaches the real
+// program), with piped stdio, and is killed if this process exits first.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** tsx's loader by absolute URL, so a child started in another folder still finds it. */
+export const tsx = import.meta.resolve('tsx');
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  /** stdout lines so far (a trailing partial line is added on exit). */
+  out: string[];
+  /** stderr lines so far. */
+  err: string[];
+  exited: Promise<Exit>;
+  /** Resolve with the first stdout line (from index `from` on) that matches, or reject on exit. */
+  waitFor(pattern: RegExp, from?: number): Promise<RegExpMatchArray>;
+  /** Send a signal (default SIGINT, like Ctrl+C) and wait for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<Exit>;
+}
+
+export interface SpawnOptions {
+  /** Lines written to stdin, then stdin is closed. Leave out to keep stdin open. */
+  stdin?: string[];
+  cwd?: string;
+  /** Called with each complete line as it arrives. */
+  onLine?: (stream: 'out' | 'err', line: string) => void;
+  /** Safety net for waitFor, in ms: a hang fails instead of blocking the suite. */
+  patience?: number;
+}
+
+const alive = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of alive) child.kill('SIGKILL');
+});
+
+/** Start a lesson file (a path relative to the repo root, or absolute). */
+export function spawnLesson(file: string, args: string[] = [], opts: SpawnOptions = {}): Proc {
+  const child = spawn(process.execPath, ['--import', tsx, path.resolve(root, file), ...args], {
+    cwd: opts.cwd ?? root,
+    stdio: 'pipe',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  alive.add(child);
+  const out: string[] = [];
+  const err: string[] = [];
+  const waiters = new Set<() => void>();
+  const collect = (stream: 'out' | 'err', lines: string[]) => {
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    const source = stream === 'out' ? child.stdout : child.stderr;
+    const push = (line: string) => {
+      lines.push(line.replace(/\r$/, ''));
+      opts.onLine?.(stream, line);
+      for (const wake of waiters) wake();
+    };
+    source?.on('data', (chunk: Buffer) => {
+      pending += decoder.write(chunk);
+      const parts = pending.split('\n');
+      pending = parts.pop() ?? '';
+      for (const line of parts) push(line);
+    });
+    source?.on('end', () => {
+      pending += decoder.end();
+      if (pending) push(pending);
+    });
+  };
+  collect('out', out);
+  collect('err', err);
+
+  const exited = new Promise<Exit>((resolve) => {
+    child.on('close', (code, signal) => {
+      alive.delete(child);
+      for (const wake of waiters) wake();
+      resolve({ code, signal });
+    });
+  });
+  let done = false;
+  exited.then(() => {
+    done = true;
+  });
+
+  if (opts.stdin) {
+    child.stdin?.end(opts.stdin.map((line) => `${line}\n`).join(''));
+  }
+  child.stdin?.on('error', () => {}); // a child that exits early closes its stdin
+
+  const patience = opts.patience ?? 15000;
+  const waitFor = (pattern: RegExp, from = 0) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const timer = setTimeout(
+        () => finish(new Error(`timed out waiting for ${pattern}`)),
+        patience,
+      );
+      const finish = (error: Error | null, match?: RegExpMatchArray) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        if (error) reject(error);
+        else resolve(match as RegExpMatchArray);
+      };
+      const check = () => {
+        for (let i = from; i < out.length; i++) {
+          const match = out[i].match(pattern);
+          if (match) return finish(null, match);
+        }
+        if (done) {
+          const said = [...out, ...err].join('\n');
+          finish(new Error(`exited before printing ${pattern}; it printed:\n${said}`));
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+
+  const stop = async (signal: NodeJS.Signals = 'SIGINT') => {
+    if (!done) child.kill(signal);
+    return exited;
+  };
+  return { child, out, err, exited, waitFor, stop };
+}
+
+/** Run a lesson file to its end. */
+export async function runLesson(file: string, args: string[] = [], opts: SpawnOptions = {}) {
+  const proc = spawnLesson(file, args, { stdin: [], ...opts });
+  const exit = await proc.exited;
+  return { ...exit, out: proc.out, err: proc.err };
+}
+
+/** Start a server and wait for its readiness line; returns the real port it got. */
+export async function startServer(file: string, args: string[] = [], opts: SpawnOptions = {}) {
+  const proc = spawnLesson(file, ['--port', '0', ...args], opts);
+  const match = await proc.waitFor(/^(?:listening on|bound to) (.+):(\d+)$/);
+  return { ...proc, host: match[1], port: Number(match[2]) };
+}

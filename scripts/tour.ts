@@ -1,0 +1,55 @@
+// The tour: every lesson's demo, live, then how to run each lesson by hand.
+//   npm start             all lessons
+//   npm start -- 03       one lesson
+//   npm run transcripts   the same demos, written into each lesson's README
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { argv, chalk } from 'zx';
+import { type Demo, loadDemos, render, runDemo, withTranscript } from './lib/demo.ts';
+import { lessonTitle, listLessons, readHeader } from './lib/lessons.ts';
+import { root } from './lib/proc.ts';
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const pick = (name: string) => wanted.length === 0 || wanted.some((want) => name.startsWith(want));
+const demos = (await loadDemos()).filter((demo) => pick(demo.lesson));
+const lessons = listLessons().filter((lesson) => pick(lesson.name));
+if (lessons.length === 0) {
+  console.error(`error: no lesson matches ${wanted.join(' ')}; try npm start -- 03`);
+  process.exit(2);
+}
+
+async function show(demo: Demo) {
+  const label = { server: chalk.cyan('server │'), client: chalk.yellow('client │') };
+  const { blocks, port } = await runDemo(demo, {
+    command: (who, command) => console.log(`${label[who]} ${chalk.bold(`$ ${command}`)}`),
+    line: (who, line) => console.log(`${label[who]} ${line}`),
+  });
+  return render(demo, blocks, port);
+}
+
+for (const lesson of lessons) {
+  const demo = demos.find((each) => each.lesson === lesson.name);
+  console.log(chalk.bold.green(`\n━━ ${lessonTitle(lesson)}`));
+  if (!demo) {
+    console.log('(no demo; see its README)');
+    continue;
+  }
+  const transcript = await show(demo);
+  if (argv.write) {
+    const readmePath = path.join(lesson.dir, 'README.md');
+    const updated = withTranscript(readFileSync(readmePath, 'utf8'), transcript);
+    if (updated === null) throw new Error(`${readmePath} has no transcript markers`);
+    writeFileSync(readmePath, updated);
+    console.log(chalk.dim(`wrote the transcript into ${path.relative(root, readmePath)}`));
+  }
+}
+
+console.log(chalk.bold.green('\n━━ Run a lesson by hand'));
+console.log('Start the server in one terminal and the client in another:\n');
+for (const lesson of lessons) {
+  for (const file of lesson.files) {
+    const header = readHeader(path.join(lesson.dir, file));
+    if (header) console.log(`  ${header.run}`);
+  }
+}
+console.log('\nOr by number: npm run lesson -- 03 server --port 9000');

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { runLesson, startServer } from '../scripts/lib/proc.ts';
+import { freeUdpPort, norm } from './util.ts';
+
+const serverFile = 'lessons/02-udp-echo/server.ts';
+const clientFile = 'lessons/02-udp-echo/client.ts';
+
+describe('02-udp-echo', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  before(async () => {
+    server = await startServer(serverFile);
+  });
+  after(() => server.stop());
+
+  test('the client greets, prints its port and the reply; the server keeps serving', async () => {
+    for (let round = 0; round < 2; round++) {
+      const from = server.out.length;
+      const result = await runLesson(clientFile, ['--port', String(server.port)]);
+      assert.deepEqual([result.code, result.err], [0, []]);
+      assert.deepEqual(norm(result.out, server.port, 8080), [
+        'local address: 0.0.0.0:50001',
+        '127.0.0.1:8080 replied: nice to meet you',
+      ]);
+      await server.waitFor(/^replied to/, from);
+      const clientPort = result.out[0].split(':').at(-1);
+      assert.deepEqual(server.out.slice(from), [
+        `127.0.0.1:${clientPort} sent: nice to meet you too`,
+        `replied to 127.0.0.1:${clientPort}: nice to meet you`,
+      ]);
+    }
+  });
+
+  test('full duplex: typed lines are sent and every reply is printed', async () => {
+    const stdin = ['hi', '你好', 'exit', 'not sent'];
+    const result = await runLesson(clientFile, ['--port', String(server.port)], { stdin });
+    assert.deepEqual([result.code, result.err], [0, []]);
+    assert.deepEqual(norm(result.out, server.port, 8080), [
+      'local address: 0.0.0.0:50001',
+      '127.0.0.1:8080 replied: nice to meet you',
+      '127.0.0.1:8080 replied: nice to meet you',
+      '127.0.0.1:8080 replied: nice to meet you',
+    ]);
+  });
+
+  test('with no server the client gives up after --timeout with one line', async () => {
+    const port = await freeUdpPort();
+    const result = await runLesson(clientFile, ['--port', String(port), '--timeout', '0.3']);
+    assert.equal(result.code, 1);
+    assert.deepEqual(result.err, [
+      `error: no reply from 127.0.0.1:${port} within 0.3 s; is the server running?`,
+    ]);
+  });
+
+  test('a bad --timeout or --port is a usage error', async () => {
+    const usage = 'usage: client.ts [--host 127.0.0.1] [--port 8080] [--timeout 5]';
+    const bad = await runLesson(clientFile, ['--timeout', 'soon']);
+    assert.deepEqual([bad.code, bad.err], [2, ["error: invalid number of seconds 'soon'", usage]]);
+    const port = await runLesson(serverFile, ['--port', '-1']);
+    assert.equal(port.code, 2);
+  });
+
+  test('a port in use gets one line and exit code 1', async () => {
+    const result = await runLesson(serverFile, ['--port', String(server.port)]);
+    assert.deepEqual(
+      [result.code, result.err],
+      [1, [`error: port ${server.port} is already in use; try --port ${server.port + 1}`]],
+    );
+  });
+});

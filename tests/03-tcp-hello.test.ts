@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, describe, test } from 'node:test';
+import { runLesson, startServer } from '../scripts/lib/proc.ts';
+import { connect, fakeServer, freeTcpPort, norm } from './util.ts';
+
+const serverFile = 'lessons/03-tcp-hello/server.ts';
+const clientFile = 'lessons/03-tcp-hello/client.ts';
+
+describe('03-tcp-hello', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  before(async () => {
+    server = await startServer(serverFile);
+  });
+  after(() => server.stop());
+
+  test('client and server exchange 你好 and Hello; the server keeps accepting', async () => {
+    for (let round = 0; round < 2; round++) {
+      const from = server.out.length;
+      const result = await runLesson(clientFile, ['--port', String(server.port)]);
+      assert.deepEqual(result, { code: 0, signal: null, out: ['received: 你好'], err: [] });
+      await server.waitFor(/disconnected$/, from);
+      assert.deepEqual(norm(server.out.slice(from), server.port, 8080), [
+        '127.0.0.1:50001 connected',
+        '127.0.0.1:50001 sent: Hello',
+        '127.0.0.1:50001 disconnected',
+      ]);
+    }
+  });
+
+  test('the client prints 你好 whole when it arrives split inside a character', async () => {
+    const bytes = Buffer.from('你好'); // e4 bd a0 e5 a5 bd
+    const fake = await fakeServer(async (socket) => {
+      socket.write(bytes.subarray(0, 4)); // 你 and the first byte of 好
+      await once(socket, 'data'); // the client's Hello: the first part has surely gone out
+      socket.end(bytes.subarray(4));
+    });
+    const result = await runLesson(clientFile, ['--port', String(fake.port)]);
+    await fake.close();
+    assert.deepEqual([result.code, result.out], [0, ['received: 你好']]);
+  });
+
+  test('the server prints 你好 whole when it arrives split inside a character', async () => {
+    const bytes = Buffer.from('你好');
+    const from = server.out.length;
+    const socket = await connect(server.port);
+    socket.write(bytes.subarray(0, 2));
+    await once(socket, 'data'); // the greeting
+    socket.end(bytes.subarray(2));
+    await server.waitFor(/disconnected$/, from);
+    assert.match(server.out[from + 1], /^127\.0\.0\.1:\d+ sent: 你好$/);
+  });
+
+  test('with no server the client says so in one line and exits 1', async () => {
+    const port = await freeTcpPort();
+    const result = await runLesson(clientFile, ['--port', String(port)]);
+    assert.deepEqual(
+      [result.code, result.out, result.err],
+      [1, [], [`error: nothing is listening on 127.0.0.1:${port}; start the server first`]],
+    );
+  });
+
+  test('an unknown host gets one line and exit code 1', async () => {
+    const result = await runLesson(clientFile, ['--host', 'no-such-host.invalid']);
+    assert.deepEqual(
+      [result.code, result.err],
+      [1, ["error: unknown host 'no-such-host.invalid'; check the spelling or use an IP address"]],
+    );
+  });
+
+  test('a port in use gets one line and exit code 1; a bad port exits 2', async () => {
+    const result = await runLesson(serverFile, ['--port', String(server.port)]);
+    assert.deepEqual(
+      [result.code, result.err],
+      [1, [`error: port ${server.port} is already in use; try --port ${server.port + 1}`]],
+    );
+    const bad = await runLesson(serverFile, ['--port', '80a']);
+    assert.deepEqual(
+      [bad.code, bad.err],
+      [
+        2,
+        [
+          "error: invalid port '80a': use a number from 0 to 65535",
+          'usage: server.ts [--host 127.0.0.1] [--port 8080]',
+        ],
+      ],
+    );
+  });
+});

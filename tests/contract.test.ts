@@ -1,0 +1,131 @@
+// The rules every lesson keeps, checked over every folder in lessons/ (a rule no test checks
+// is a rule that rots).
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { loadDemos } from '../scripts/lib/demo.ts';
+import { listLessons, parseHeader } from '../scripts/lib/lessons.ts';
+import { root } from '../scripts/lib/proc.ts';
+
+/** The most lines a lesson file may have. Style aims for 40-80; past this, split or share. */
+export const LINE_BUDGET = 100;
+/** The helper module must stay small enough to read in one sitting. */
+const HELPER_BUDGET = 180;
+
+const lessons = listLessons();
+const demos = await loadDemos();
+const importPattern =
+  /^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+
+function importsOf(source: string): string[] {
+  return [...source.matchAll(importPattern)].map((match) => match[1] ?? match[2]);
+}
+
+test('the header parser rejects a file without a full header', () => {
+  assert.equal(parseHeader('// just code\n'), null);
+  assert.equal(
+    parseHeader('/**\n * @title X (甲)\n * @run npx tsx a.ts\n *\n * About.\n */'),
+    null,
+  );
+  const good =
+    '/**\n * @title X (甲)\n * @article 000 "x"\n * @run npx tsx a.ts\n *\n * About.\n */';
+  assert.deepEqual(parseHeader(good), {
+    title: 'X (甲)',
+    article: '000 "x"',
+    run: 'npx tsx a.ts',
+    about: 'About.',
+  });
+});
+
+test('there are lessons 01 to 04 at least', () => {
+  const names = lessons.map((lesson) => lesson.name);
+  for (const name of ['01-udp-send', '02-udp-echo', '03-tcp-hello', '04-tcp-echo']) {
+    assert.ok(names.includes(name), `missing lessons/${name}`);
+  }
+});
+
+for (const lesson of lessons) {
+  describe(`lessons/${lesson.name}`, () => {
+    const isBasics = lesson.name.startsWith('00-');
+    const readme = readFileSync(path.join(lesson.dir, 'README.md'), 'utf8');
+
+    test('has its files and a README with every section', () => {
+      if (!isBasics) {
+        assert.ok(lesson.files.includes('server.ts'), 'no server.ts');
+        assert.ok(lesson.files.includes('client.ts'), 'no client.ts');
+      }
+      assert.ok(lesson.files.length > 0, 'no .ts files');
+      for (const heading of ['## Run it', '## Python → Node', '## Pitfalls', '## Terms']) {
+        assert.ok(readme.includes(heading), `README.md has no "${heading}" section`);
+      }
+    });
+
+    test('has a demo, and the README has its transcript', { skip: isBasics }, () => {
+      assert.ok(
+        demos.some((demo) => demo.lesson === lesson.name),
+        `no scripts/demos/${lesson.name}.ts`,
+      );
+      assert.match(
+        readme,
+        /<!-- transcript:[\s\S]*```text\n[\s\S]+\n```\n<!-- end of transcript -->/,
+      );
+    });
+
+    for (const file of lesson.files) {
+      test(`${file}: header, steps, imports and size`, () => {
+        const source = readFileSync(path.join(lesson.dir, file), 'utf8');
+        const header = parseHeader(source);
+        assert.ok(header, 'no header block with @title, @article, @run and a description');
+        assert.match(
+          header.title,
+          /^[A-Za-z].* \(.*\p{Script=Han}.*\)$/u,
+          '@title is "English (中文)"',
+        );
+        assert.match(header.article, /^\d{3} "/, '@article names the seed file and section');
+        const runPath = header.run.match(/^npx tsx (\S+\.ts)\b/)?.[1];
+        assert.ok(runPath, '@run starts with npx tsx <file>.ts');
+        assert.ok(
+          existsSync(path.join(root, runPath)),
+          `@run points to ${runPath}, which does not exist`,
+        );
+
+        // The article's numbered steps, in order: 1., 2., 3. ...
+        const steps = [...source.matchAll(/^\s*\/\/ (\d+)\. /gm)].map((match) => Number(match[1]));
+        if (!isBasics) {
+          assert.ok(steps.length >= 2, 'no numbered steps (// 1. ...)');
+          assert.deepEqual(
+            steps,
+            [...steps].sort((a, b) => a - b),
+            'steps out of order',
+          );
+        }
+
+        for (const target of importsOf(source)) {
+          const ok =
+            target.startsWith('node:') ||
+            target === '../../shared/helpers.ts' ||
+            (/^\.\/[\w-]+\.ts$/.test(target) && existsSync(path.join(lesson.dir, target)));
+          assert.ok(ok, `import '${target}': only node: builtins, ../../shared/helpers.ts, ./x.ts`);
+        }
+
+        const lines = source.split('\n').length - 1;
+        assert.ok(lines <= LINE_BUDGET, `${lines} lines; the budget is ${LINE_BUDGET}`);
+        assert.ok(!source.includes('\t'), 'indent with spaces');
+      });
+    }
+  });
+}
+
+test('shared/helpers.ts imports only node: builtins and stays small', () => {
+  const source = readFileSync(path.join(root, 'shared', 'helpers.ts'), 'utf8');
+  for (const target of importsOf(source)) assert.ok(target.startsWith('node:'), target);
+  const lines = source.split('\n').length - 1;
+  assert.ok(lines <= HELPER_BUDGET, `${lines} lines; the budget is ${HELPER_BUDGET}`);
+});
+
+test('package.json has no runtime dependencies', () => {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  assert.equal(pkg.dependencies, undefined);
+  assert.equal(pkg.type, 'module');
+});
