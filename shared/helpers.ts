@@ -6,6 +6,8 @@
  * messages for the network errors a learner meets, clean shutdown, and reading exactly N bytes.
  */
 import { writeSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -165,4 +167,23 @@ export async function* stdinLines(quitWord: string): AsyncGenerator<string> {
   } finally {
     input.close();
   }
+}
+
+/**
+ * The real path of the file `name` inside the folder `root`, for a server that hands out files.
+ * Rejects a name that could reach outside the root: `..`, an absolute path, a NUL byte, or a
+ * symbolic link that leads out. Such errors have the code 'EOUTSIDEROOT'; a missing file keeps
+ * Node's 'ENOENT'.
+ */
+export async function resolveInside(root: string, name: string): Promise<string> {
+  const refuse = (why: string) =>
+    Object.assign(new Error(`refused '${name}': ${why}`), { code: 'EOUTSIDEROOT' });
+  if (name === '' || name.includes('\0')) throw refuse('empty, or has a NUL byte');
+  if (path.isAbsolute(name) || path.win32.isAbsolute(name)) throw refuse('an absolute path');
+  if (name.split(/[\\/]/).includes('..')) throw refuse("'..' leads out of the folder");
+  const rootReal = await realpath(root);
+  const fileReal = await realpath(path.join(rootReal, name)); // follows every symbolic link
+  if (!fileReal.startsWith(rootReal + path.sep))
+    throw refuse('a link that leads out of the folder');
+  return fileReal;
 }

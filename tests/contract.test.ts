@@ -11,7 +11,7 @@ import { root } from '../scripts/lib/proc.ts';
 /** The most lines a lesson file may have. Style aims for 40-80; past this, split or share. */
 export const LINE_BUDGET = 100;
 /** The helper module must stay small enough to read in one sitting. */
-const HELPER_BUDGET = 180;
+const HELPER_BUDGET = 240;
 
 const lessons = listLessons();
 const demos = await loadDemos();
