@@ -4,7 +4,7 @@
 //   npm run transcripts   the same demos, written into each lesson's README
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { argv, chalk } from 'zx';
+import { chalk } from 'zx';
 import { type Demo, loadDemos, render, runDemo, withTranscript } from './lib/demo.ts';
 import { lessonTitle, listLessons, readHeader } from './lib/lessons.ts';
 import { root } from './lib/proc.ts';
@@ -35,7 +35,7 @@ for (const lesson of lessons) {
     continue;
   }
   const transcript = await show(demo);
-  if (argv.write) {
+  if (process.argv.includes('--write')) {
     const readmePath = path.join(lesson.dir, 'README.md');
     const updated = withTranscript(readFileSync(readmePath, 'utf8'), transcript);
     if (updated === null) throw new Error(`${readmePath} has no transcript markers`);
@@ -45,7 +45,7 @@ for (const lesson of lessons) {
 }
 
 console.log(chalk.bold.green('\n━━ Run a lesson by hand'));
-console.log('Start the server in one terminal and the client in another:\n');
+console.log('Start each server in one terminal, then its client in another:\n');
 for (const lesson of lessons) {
   for (const file of lesson.files) {
     const header = readHeader(path.join(lesson.dir, file));

@@ -61,7 +61,7 @@ for (const lesson of lessons) {
       }
     });
 
-    test('has a demo, and the README has its transcript', { skip: isBasics }, () => {
+    test('has a demo, and the README has its transcript', () => {
       assert.ok(
         demos.some((demo) => demo.lesson === lesson.name),
         `no scripts/demos/${lesson.name}.ts`,

@@ -1,0 +1,19 @@
+/**
+ * @title This machine's network interfaces (网卡信息)
+ * @article 000 "网卡信息", "查看网卡信息"
+ * @run npx tsx lessons/00-basics/interfaces.ts
+ *
+ * Lists every network interface with its addresses, like `ifconfig` (Linux, macOS) or
+ * `ipconfig` (Windows). `lo` is the loopback interface; the others reach the network.
+ */
+import { networkInterfaces } from 'node:os';
+
+for (const [name, addresses] of Object.entries(networkInterfaces())) {
+  const internal = addresses?.some((entry) => entry.internal);
+  console.log(`${name}${internal ? ' (loopback: this machine only)' : ''}`);
+  for (const entry of addresses ?? []) {
+    // cidr is address/prefix; the prefix says how many leading bits name the network.
+    const mac = entry.mac === '00:00:00:00:00:00' ? '' : `  mac ${entry.mac}`;
+    console.log(`  ${entry.family.padEnd(4)}  ${entry.cidr ?? entry.address}${mac}`);
+  }
+}

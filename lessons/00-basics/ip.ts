@@ -1,0 +1,66 @@
+/**
+ * @title What kind of IP address is this? (IP 地址的分类)
+ * @article 000 "ip地址", "ip和ip地址的分类"; 002 "1-3-TCP/IP协议"
+ * @run npx tsx lessons/00-basics/ip.ts 192.168.1.1 8.8.8.8 224.0.0.251 ::1
+ *
+ * Classifies each address it is given: IPv4 class A to E, private, loopback, multicast,
+ * broadcast, link-local; and the IPv6 kinds that play the same roles.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { parseArgs } from 'node:util';
+import { usageError } from '../../shared/helpers.ts';
+
+const usage = 'ip.ts ADDRESS [ADDRESS ...]   e.g. ip.ts 192.168.1.1 ::1';
+
+/** Is the 32-bit address inside prefix/bits? */
+const inRange = (value: number, prefix: string, bits: number) =>
+  bits === 0 || value >>> (32 - bits) === toNumber(prefix) >>> (32 - bits);
+const toNumber = (ipv4: string) =>
+  ipv4.split('.').reduce((sum, part) => sum * 256 + Number(part), 0);
+
+function describeIPv4(address: string): string {
+  const value = toNumber(address);
+  const first = value >>> 24;
+  // The classes split the space by the first bits of the first byte (classful addressing, 1981).
+  const letter =
+    first < 128 ? 'A' : first < 192 ? 'B' : first < 224 ? 'C' : first < 240 ? 'D' : 'E';
+  const kinds: [string, number, string][] = [
+    ['0.0.0.0', 32, 'unspecified: "any address of this machine" when binding'],
+    ['255.255.255.255', 32, 'limited broadcast: every host on this network'],
+    ['127.0.0.0', 8, 'loopback: this machine itself (the lo interface)'],
+    ['10.0.0.0', 8, 'private: usable only inside a local network'],
+    ['172.16.0.0', 12, 'private: usable only inside a local network'],
+    ['192.168.0.0', 16, 'private: usable only inside a local network'],
+    ['169.254.0.0', 16, 'link-local: self-assigned when no DHCP answered'],
+    ['100.64.0.0', 10, "shared: a provider's carrier-grade NAT"],
+    ['224.0.0.0', 4, 'multicast: one sender, many receivers'],
+    ['240.0.0.0', 4, 'reserved'],
+  ];
+  const kind = kinds.find(([prefix, bits]) => inRange(value, prefix, bits))?.[2];
+  return `IPv4, class ${letter}, ${kind ?? 'public: routable on the internet (unicast)'}`;
+}
+
+function describeIPv6(address: string): string {
+  const lower = address.toLowerCase();
+  const mapped = lower.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+  if (mapped) return `IPv6, IPv4-mapped: the IPv4 address ${mapped[1]} seen by an IPv6 socket`;
+  if (lower === '::') return 'IPv6, unspecified: "any address of this machine" when binding';
+  if (lower === '::1') return 'IPv6, loopback: this machine itself';
+  const head = lower.startsWith('::') ? 0 : Number.parseInt(lower.split(':')[0], 16);
+  if (head >> 8 === 0xff) return 'IPv6, multicast: one sender, many receivers';
+  if (head >> 6 === 0xfe80 >> 6) return 'IPv6, link-local: valid only on one network link';
+  if (head >> 9 === 0xfc00 >> 9) return 'IPv6, unique local: private, like 10.x or 192.168.x';
+  if (head >> 13 === 1) return 'IPv6, global unicast: routable on the internet';
+  return 'IPv6, reserved or special-purpose';
+}
+
+const { positionals } = parseArgs({ allowPositionals: true, options: {} });
+if (positionals.length === 0) usageError('give at least one address', usage);
+for (const address of positionals) {
+  const kind = isIPv4(address)
+    ? describeIPv4(address)
+    : isIPv6(address)
+      ? describeIPv6(address)
+      : null;
+  console.log(`${address}: ${kind ?? 'not an IP address'}`);
+}
