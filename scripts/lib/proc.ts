@@ -45,7 +45,12 @@ process.once('exit', () => {
 
 /** Start a lesson file (a path relative to the repo root, or absolute). */
 export function spawnLesson(file: string, args: string[] = [], opts: SpawnOptions = {}): Proc {
-  const child = spawn(process.execPath, ['--import', tsx, path.resolve(root, file), ...args], {
+  return spawnProgram(process.execPath, ['--import', tsx, path.resolve(root, file), ...args], opts);
+}
+
+/** Start any program (a Python peer, say) with the same line collection and clean-up. */
+export function spawnProgram(command: string, args: string[], opts: SpawnOptions = {}): Proc {
+  const child = spawn(command, args, {
     cwd: opts.cwd ?? root,
     stdio: 'pipe',
     env: { ...process.env, FORCE_COLOR: '0' },

@@ -1,0 +1,93 @@
+// The articles' Python programs and the lessons talk to each other, in both directions.
+// tests/python/article_peers.py makes the same socket calls as each article program.
+// Skipped (with a note) where python3 is not installed.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { type Proc, root, runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
+
+const python = process.platform === 'win32' ? 'python' : 'python3';
+const hasPython = spawnSync(python, ['--version']).status === 0;
+const skip = hasPython ? false : `${python} is not installed`;
+const peers = path.join(root, 'tests', 'python', 'article_peers.py');
+
+/** Run a Python peer to its end. */
+async function runPeer(peer: string, port: number, ...args: string[]) {
+  const proc = spawnProgram(python, ['-u', peers, peer, String(port), ...args]);
+  const exit = await proc.exited;
+  assert.deepEqual([exit.code, proc.err], [0, []], `${peer} failed`);
+  return proc.out;
+}
+
+/** Start a Python peer server on port 0 and read its port from its readiness line. */
+async function startPeer(peer: string): Promise<Proc & { port: number }> {
+  const proc = spawnProgram(python, ['-u', peers, peer, '0']);
+  const match = await proc.waitFor(/^(?:listening on|bound to) 127\.0\.0\.1:(\d+)$/);
+  return { ...proc, port: Number(match[1]) };
+}
+
+describe('the articles’ Python programs and the lessons interoperate', { skip }, () => {
+  const servers: { stop(): Promise<unknown> }[] = [];
+  after(() => Promise.all(servers.map((server) => server.stop())));
+  const lesson = async (file: string) => {
+    const server = await startServer(file);
+    servers.push(server);
+    return server;
+  };
+
+  test('01: the article sender → our receiver; our sender → the article receiver', async () => {
+    const server = await lesson('lessons/01-udp-send/server.ts');
+    await runPeer('udp-send', server.port, '来自 Python');
+    await server.waitFor(/^127\.0\.0\.1:\d+ sent: 来自 Python$/);
+
+    const peer = await startPeer('udp-recv');
+    const args = ['--port', String(peer.port), '--message', 'hahaha'];
+    assert.equal((await runLesson('lessons/01-udp-send/client.ts', args)).code, 0);
+    await peer.exited;
+    assert.match(peer.out[1], /^\('127\.0\.0\.1', \d+\) sent: hahaha$/);
+  });
+
+  test('02: the article client → our server; our client → the article server', async () => {
+    const server = await lesson('lessons/02-udp-echo/server.ts');
+    const out = await runPeer('udp-echo-client', server.port);
+    assert.match(out[0], /^Local socket address: \d+$/);
+    assert.equal(out[1], `Received message: 'nice to meet you' from ('127.0.0.1', ${server.port})`);
+
+    const peer = await startPeer('udp-echo-server');
+    const ours = await runLesson('lessons/02-udp-echo/client.ts', ['--port', String(peer.port)]);
+    assert.equal(ours.out[1], `127.0.0.1:${peer.port} replied: nice to meet you`);
+    await peer.exited;
+    assert.match(
+      peer.out[1],
+      /^Received message: 'nice to meet you too' from \('127\.0\.0\.1', \d+\)$/,
+    );
+  });
+
+  test('03: the article client → our server; our client → the article server', async () => {
+    const server = await lesson('lessons/03-tcp-hello/server.ts');
+    assert.deepEqual(await runPeer('tcp-hello-client', server.port), ['received: 你好']);
+    await server.waitFor(/sent: Hello$/);
+
+    const peer = await startPeer('tcp-hello-server');
+    const ours = await runLesson('lessons/03-tcp-hello/client.ts', ['--port', String(peer.port)]);
+    assert.deepEqual([ours.code, ours.out], [0, ['received: 你好']]);
+    await peer.exited;
+    assert.deepEqual(peer.out.slice(1), ['received: Hello']);
+  });
+
+  test('04: the article client → our server; our client → the article server', async () => {
+    const server = await lesson('lessons/04-tcp-echo/server.ts');
+    const out = await runPeer('echo-client', server.port, 'hello', 'socket 你好', 'q');
+    assert.deepEqual(out, ['recv: HELLO', 'recv: SOCKET 你好']);
+
+    const peer = await startPeer('echo-server');
+    const stdin = ['hello', 'socket 你好', 'q'];
+    const ours = await runLesson('lessons/04-tcp-echo/client.ts', ['--port', String(peer.port)], {
+      stdin,
+    });
+    assert.deepEqual([ours.code, ours.out], [0, ['recv: HELLO', 'recv: SOCKET 你好']]);
+    await peer.exited;
+    assert.equal(peer.out.length, 3, peer.out.join('\n')); // readiness + two recv lines
+  });
+});

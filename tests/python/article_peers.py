@@ -1,0 +1,109 @@
+"""Python peers that make the same socket calls, in the same order, as the articles' programs.
+
+The interop tests run them against the TypeScript lessons, in both directions, to prove the
+lessons speak the articles' wire protocol. Each peer is the article program reduced to its
+socket calls, pointed at 127.0.0.1 and a port from the command line (port 0 for servers: the
+real port is printed as a readiness line, as the lessons do).
+
+usage: python3 article_peers.py PEER PORT [ARGS...]
+"""
+import socket
+import sys
+
+
+def ready(sock, kind="listening on"):
+    host, port = sock.getsockname()[:2]
+    print(f"{kind} {host}:{port}", flush=True)
+
+
+def udp_send(port, text="hahaha"):  # 000: udp使用socket发送数据
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.sendto(text.encode("utf-8"), ("127.0.0.1", port))
+    sock.close()
+
+
+def udp_recv(port):  # 000: udp接收数据 (one datagram, then close)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", port))
+    ready(sock, "bound to")
+    data, addr = sock.recvfrom(1024)
+    print("%s sent: %s" % (str(addr), data.decode("utf-8")), flush=True)
+    sock.close()
+
+
+def udp_echo_server(port):  # 003: 一、UDP 网络程序, server
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", port))
+    ready(server, "bound to")
+    data, addr = server.recvfrom(1024)
+    print("Received message: '%s' from %s" % (data.decode("utf-8"), addr), flush=True)
+    server.sendto("nice to meet you".encode("utf-8"), addr)
+    server.close()
+
+
+def udp_echo_client(port):  # 003: 一、UDP 网络程序, client
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client.sendto(b"nice to meet you too", ("127.0.0.1", port))
+    print("Local socket address:", client.getsockname()[1], flush=True)
+    client.settimeout(5)
+    try:
+        data, addr = client.recvfrom(1024)
+        print("Received message: '%s' from %s" % (data.decode("utf-8"), addr), flush=True)
+    except socket.timeout:
+        print("No response received within timeout.", flush=True)
+    client.close()
+
+
+def tcp_hello_server(port):  # 003: 二、TCP 网络程序, server (one client)
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", port))
+    server.listen(128)
+    ready(server)
+    client, addr = server.accept()
+    client.send("你好".encode("utf-8"))
+    data = client.recv(1024)
+    print("received:", data.decode("utf-8"), flush=True)
+    client.close()
+    server.close()
+
+
+def tcp_hello_client(port):  # 003: 二、TCP 网络程序, client
+    client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    client.connect(("127.0.0.1", port))
+    data = client.recv(1024)
+    print("received:", data.decode("utf-8"), flush=True)
+    client.send("Hello".encode("utf-8"))
+    client.close()
+
+
+def echo_server(port):  # 001: 三、简单的socket, socket_server.py (one client)
+    server = socket.socket()
+    server.bind(("127.0.0.1", port))
+    server.listen()
+    ready(server)
+    conn, addr = server.accept()
+    while True:
+        data = conn.recv(1024)
+        if not data:  # the article omits this check and spins forever
+            break
+        print("recv", data, flush=True)
+        conn.send(data.upper())
+    server.close()
+
+
+def echo_client(port, *lines):  # 001: 三、简单的socket, socket_client.py
+    client = socket.socket()
+    client.connect(("127.0.0.1", port))
+    for mess in lines:
+        mess = mess.strip()
+        if mess == "q":
+            break
+        client.send(mess.encode())
+        data = client.recv(1024)
+        print("recv:", data.decode(), flush=True)
+    client.close()
+
+
+if __name__ == "__main__":
+    peer, port, *rest = sys.argv[1:]
+    globals()[peer.replace("-", "_")](int(port), *rest)
