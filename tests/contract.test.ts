@@ -59,6 +59,9 @@ for (const lesson of lessons) {
       for (const heading of ['## Run it', '## Python → Node', '## Pitfalls', '## Terms']) {
         assert.ok(readme.includes(heading), `README.md has no "${heading}" section`);
       }
+      for (const runtime of ['npx tsx lessons/', 'deno run ', 'bun lessons/']) {
+        assert.ok(readme.includes(runtime), `README.md does not say how to run it with ${runtime}`);
+      }
     });
 
     test('has a demo, and the README has its transcript', () => {
@@ -100,6 +103,28 @@ for (const lesson of lessons) {
             'steps out of order',
           );
         }
+
+        // One command per runtime, for the same file and arguments: tsx, Deno (with the
+        // narrowest permissions), Bun.
+        const runs = [...source.matchAll(/^ \* @run (.+)$/gm)].map((match) => match[1]);
+        assert.equal(runs.length, 3, 'three @run lines: npx tsx …, deno run --allow-… …, bun …');
+        assert.match(runs[1], /^deno run (--allow-[a-z]+(=\S+)? )*\S/, 'second @run is deno run');
+        assert.ok(
+          !runs[1].includes('--allow-all') && !/ -A /.test(runs[1]),
+          'no blanket -A for Deno',
+        );
+        const rest = runs.map((run) => run.replace(/^(npx tsx|deno run( --allow-\S+)*|bun) /, ''));
+        assert.deepEqual(rest, [rest[0], rest[0], rest[0]], 'the @run lines run the same thing');
+
+        // Only TypeScript that Deno, Bun and tsx all erase: no enums, namespaces or parameter
+        // properties (tsc's erasableSyntaxOnly says the same).
+        assert.doesNotMatch(source, /^\s*(export\s+)?(declare\s+)?(const\s+)?enum\s/m, 'no enum');
+        assert.doesNotMatch(source, /^\s*(export\s+)?(declare\s+)?namespace\s/m, 'no namespace');
+        assert.doesNotMatch(
+          source,
+          /constructor\s*\([^)]*\b(private|public|protected|readonly)\s/,
+          'no parameter properties',
+        );
 
         for (const target of importsOf(source)) {
           const ok =

@@ -2,6 +2,8 @@
  * @title This machine's network interfaces (网卡信息)
  * @article 000 "网卡信息", "查看网卡信息"
  * @run npx tsx lessons/00-basics/interfaces.ts
+ * @run deno run --allow-sys=networkInterfaces lessons/00-basics/interfaces.ts
+ * @run bun lessons/00-basics/interfaces.ts
  *
  * Lists every network interface with its addresses, like `ifconfig` (Linux, macOS) or
  * `ipconfig` (Windows). `lo` is the loopback interface; the others reach the network.

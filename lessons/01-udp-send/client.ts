@@ -2,6 +2,8 @@
  * @title UDP sender (UDP 发送数据)
  * @article 000 "udp使用socket发送数据", "端口绑定的问题"
  * @run npx tsx lessons/01-udp-send/client.ts [--port 8080] [--message hahaha] [--bind 9000]
+ * @run deno run --allow-net lessons/01-udp-send/client.ts [--port 8080] [--message hahaha] [--bind 9000]
+ * @run bun lessons/01-udp-send/client.ts [--port 8080] [--message hahaha] [--bind 9000]
  *
  * Sends one datagram (--message), or one per line typed until `exit`. It prints its own port once:
  * the OS picks a free port at the first send and keeps it for every later send, unless --bind
@@ -31,22 +33,18 @@ if (args.bind !== undefined) {
   socket.bind(Number(args.bind));
 }
 
-// 2. Send data (发送数据): each send() is exactly one datagram, text encoded as UTF-8.
-let sending = 0;
-let inputDone = false;
-function send(text: string) {
-  sending++;
-  socket.send(text, args.port, args.host, (err) => {
-    if (err) return fail(err, args.host, args.port);
-    sending--;
-    if (inputDone && sending === 0) socket.close(); // 3. Close (关闭套接字) once all are out.
+// 2. Send data (发送数据): each send() is exactly one datagram, text encoded as UTF-8. Waiting
+//    for each send to finish keeps them in order and never queues more than one.
+const send = (text: string) =>
+  new Promise<void>((resolve, reject) => {
+    socket.send(text, args.port, args.host, (err) => (err ? reject(err) : resolve()));
   });
-}
 
-if (args.message !== undefined) {
-  send(args.message);
-} else {
-  for await (const line of stdinLines('exit')) send(line);
+try {
+  if (args.message !== undefined) await send(args.message);
+  else for await (const line of stdinLines('exit')) await send(line);
+  // 3. Close the socket (关闭套接字).
+  socket.close();
+} catch (err) {
+  fail(err as NodeJS.ErrnoException, args.host, args.port);
 }
-inputDone = true;
-if (sending === 0) socket.close();

@@ -2,6 +2,8 @@
  * @title UDP receiver (UDP 接收数据)
  * @article 000 "udp接收数据", "端口绑定的问题"
  * @run npx tsx lessons/01-udp-send/server.ts [--port 8080] [--encoding utf-8|gbk]
+ * @run deno run --allow-net lessons/01-udp-send/server.ts [--port 8080] [--encoding utf-8|gbk]
+ * @run bun lessons/01-udp-send/server.ts [--port 8080] [--encoding utf-8|gbk]
  *
  * Binds a UDP port and prints every datagram that arrives, with the sender's address and port.
  * One sendto() on the sending side is exactly one 'message' event here: UDP keeps boundaries.

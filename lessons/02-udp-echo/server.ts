@@ -2,6 +2,8 @@
  * @title UDP echo server (UDP 服务器端)
  * @article 003 "一、UDP 网络程序"; 000 "udp接收数据"
  * @run npx tsx lessons/02-udp-echo/server.ts [--port 8080]
+ * @run deno run --allow-net lessons/02-udp-echo/server.ts [--port 8080]
+ * @run bun lessons/02-udp-echo/server.ts [--port 8080]
  *
  * Receives a datagram, prints it with the sender's address, and answers `nice to meet you` to
  * that address. Unlike the article it keeps serving after the first datagram.

@@ -2,6 +2,8 @@
  * @title TCP hello client (TCP 客户端)
  * @article 003 "二、TCP 网络程序"; 004 "2. 开发步骤"; 000 "tcp客户端"
  * @run npx tsx lessons/03-tcp-hello/client.ts [--port 8080]
+ * @run deno run --allow-net lessons/03-tcp-hello/client.ts [--port 8080]
+ * @run bun lessons/03-tcp-hello/client.ts [--port 8080]
  *
  * Connects, receives the server's greeting, answers `Hello`, and closes.
  */

@@ -2,6 +2,8 @@
  * @title TCP upper-case echo server (简单的 socket 服务器)
  * @article 001 "三、简单的socket"; 000 "示例1", "示例2"; 002 "2-2-3"
  * @run npx tsx lessons/04-tcp-echo/server.ts [--port 6969]
+ * @run deno run --allow-net lessons/04-tcp-echo/server.ts [--port 6969]
+ * @run bun lessons/04-tcp-echo/server.ts [--port 6969]
  *
  * Serves many clients at once. Each one gets back every byte it sends, upper-cased, until it
  * closes the connection.

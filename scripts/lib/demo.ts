@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { root, type SpawnOptions, spawnLesson, startServer } from './proc.ts';
+import { type Runtime, root, type SpawnOptions, spawnLesson, startServer } from './proc.ts';
 
 export interface Run {
   /** The client file, relative to the lesson folder. */
@@ -52,21 +52,30 @@ function command(lesson: string, file: string, args: string[] = [], stdin?: stri
   return `printf '${typed}\\n' | ${run}`;
 }
 
-/** Run the demo. `onLine` sees every line live; the blocks come back in reading order. */
+/** Sees every command and line live, as the demo runs. */
 export interface Watcher {
   command(who: Block['who'], command: string): void;
   line(who: Block['who'], line: string): void;
 }
 
+/** Which runtime runs the server and which the clients (both tsx unless told). */
+export interface Pairing {
+  server: Runtime;
+  client: Runtime;
+}
+
+/** Run the demo; the blocks come back in reading order. */
 export async function runDemo(
   demo: Demo,
   watch?: Watcher,
+  pairing: Pairing = { server: 'tsx', client: 'tsx' },
 ): Promise<{ blocks: Block[]; port: number }> {
   const dir = `lessons/${demo.lesson}`;
   const blocks: Block[] = [];
   const serverBlock = (command?: string): Block => ({ who: 'server', command, lines: [] });
   let current = serverBlock();
   const options = (who: Block['who']): SpawnOptions => ({
+    runtime: pairing[who],
     onLine: (_stream, line) => watch?.line(who, line),
   });
 

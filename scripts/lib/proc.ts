@@ -1,7 +1,8 @@
 // Spawning lesson processes, for the tests and the tour alike.
 // Each child runs as `node --import tsx FILE` (no wrapper process, so a kill reaches the real
 // program), with piped stdio, and is killed if this process exits first.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,42 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<Exit>;
 }
 
+/** The runtimes a lesson runs on unchanged. */
+export type Runtime = 'tsx' | 'deno' | 'bun';
+export const runtimes: Runtime[] = ['tsx', 'deno', 'bun'];
+
+const found = new Map<Runtime, string | null>();
+/** The deno or bun binary: from `npm install --no-save deno bun`, else from PATH; null if absent. */
+export function findRuntime(runtime: Runtime): string | null {
+  if (runtime === 'tsx') return process.execPath;
+  if (!found.has(runtime)) {
+    const local = path.join(root, 'node_modules', '.bin', runtime);
+    const works = (command: string) => spawnSync(command, ['--version']).status === 0;
+    found.set(runtime, [local, runtime].find(works) ?? null);
+  }
+  return found.get(runtime) ?? null;
+}
+
+/** Deno's permission flags for a lesson file, from its `@run deno run --allow-… FILE` line. */
+export function denoFlags(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  const line = source.match(/^ \* @run deno run ((?:--allow-\S+ )*)\S+\.ts/m);
+  if (!line) throw new Error(`${file} has no '@run deno run --allow-… ' line in its header`);
+  return line[1].split(' ').filter(Boolean);
+}
+
+/** The command and arguments that run a lesson file on a runtime. */
+export function lessonCommand(runtime: Runtime, file: string): [string, string[]] {
+  const command = findRuntime(runtime);
+  if (!command) throw new Error(`${runtime} is not installed; try: npm install --no-save deno bun`);
+  if (runtime === 'tsx') return [command, ['--import', tsx, file]];
+  if (runtime === 'deno') return [command, ['run', ...denoFlags(file), file]];
+  return [command, [file]];
+}
+
 export interface SpawnOptions {
+  /** Which runtime runs a lesson file (default tsx, that is Node with tsx's loader). */
+  runtime?: Runtime;
   /** Lines written to stdin, then stdin is closed. Leave out to keep stdin open. */
   stdin?: string[];
   cwd?: string;
@@ -45,7 +81,8 @@ process.once('exit', () => {
 
 /** Start a lesson file (a path relative to the repo root, or absolute). */
 export function spawnLesson(file: string, args: string[] = [], opts: SpawnOptions = {}): Proc {
-  return spawnProgram(process.execPath, ['--import', tsx, path.resolve(root, file), ...args], opts);
+  const [command, start] = lessonCommand(opts.runtime ?? 'tsx', path.resolve(root, file));
+  return spawnProgram(command, [...start, ...args], opts);
 }
 
 /** Start any program (a Python peer, say) with the same line collection and clean-up. */
@@ -53,7 +90,7 @@ export function spawnProgram(command: string, args: string[], opts: SpawnOptions
   const child = spawn(command, args, {
     cwd: opts.cwd ?? root,
     stdio: 'pipe',
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
   });
   alive.add(child);
   const out: string[] = [];
