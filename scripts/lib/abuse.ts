@@ -1,0 +1,165 @@
+// Bad input, faults and load for a server. Each case does one bad thing and returns; the caller
+// then checks that the server is still running and still answers its probe.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, datagram, type Random, readAll, rss, within } from './peer.ts';
+import type { Proc } from './proc.ts';
+import type { Target } from './targets.ts';
+
+export interface Case {
+  name: string;
+  transport: 'tcp' | 'udp';
+  run: (target: Target, port: number, server: Proc, random: Random) => Promise<void>;
+}
+
+/** How long a server may take to react to one bad input before it counts as a hang. */
+export const PATIENCE = 5000;
+/** How much a server's memory may grow while a client refuses to read its large answer. */
+export const MEMORY_BOUND = 32 * 1024 * 1024;
+
+/** Send bytes on a fresh connection, close our side, and wait (bounded) for the server to close. */
+async function sendAndClose(port: number, bytes: Buffer, what: string) {
+  const socket = await connect(port);
+  const closed = readAll(socket);
+  socket.end(bytes);
+  await within(PATIENCE, `${what}: the server did not close`, closed);
+}
+
+export const cases: Case[] = [
+  {
+    name: 'random bytes',
+    transport: 'tcp',
+    run: (_target, port, _server, random) =>
+      sendAndClose(port, random.bytes(1 + random.int(65536)), 'random bytes'),
+  },
+  {
+    name: 'a mutated request, in random pieces, then a close or a reset',
+    transport: 'tcp',
+    async run(target, port, _server, random) {
+      const request = Buffer.from(target.request);
+      for (let flips = random.int(4); flips > 0; flips--)
+        request[random.int(request.length)] = random.int(256);
+      const socket = await connect(port);
+      const closed = readAll(socket);
+      for (let at = 0; at < request.length; ) {
+        const piece = request.subarray(at, at + 1 + random.int(request.length));
+        at += piece.length;
+        await new Promise((resolve) => socket.write(piece, resolve)); // one write per piece
+      }
+      if (random.int(2) === 0) socket.resetAndDestroy();
+      else socket.end();
+      await within(PATIENCE, 'mutated request: the server did not close', closed);
+    },
+  },
+  {
+    name: 'an empty connection',
+    transport: 'tcp',
+    run: (_target, port) => sendAndClose(port, Buffer.alloc(0), 'empty connection'),
+  },
+  {
+    name: 'a reset (RST) in the middle of an exchange',
+    transport: 'tcp',
+    async run(target, port) {
+      const socket = await connect(port);
+      socket.write(target.request);
+      await new Promise((resolve) => setImmediate(resolve));
+      socket.resetAndDestroy();
+      await once(socket, 'close');
+    },
+  },
+  {
+    name: 'a half-close (we stop writing and keep reading)',
+    transport: 'tcp',
+    async run(target, port) {
+      const socket = await connect(port);
+      const closed = readAll(socket);
+      socket.end(target.request);
+      await within(PATIENCE, 'half-close: the server did not finish', closed);
+    },
+  },
+  {
+    name: 'a 1 MiB line with no newline',
+    transport: 'tcp',
+    run: (_target, port) => sendAndClose(port, Buffer.alloc(1024 * 1024, 'x'), '1 MiB line'),
+  },
+  {
+    name: 'invalid UTF-8',
+    transport: 'tcp',
+    run: (_target, port) =>
+      sendAndClose(
+        port,
+        Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe4, 0xbd, 0x0a, 0xed, 0xa0, 0x80]),
+        'invalid UTF-8',
+      ),
+  },
+  {
+    name: 'a slow reader while the server writes a large answer (memory stays bounded)',
+    transport: 'tcp',
+    async run(target, port, server) {
+      if (!target.bigReply) return; // this server never writes a large answer
+      const before = await rss(server.child.pid);
+      const socket = await connect(port);
+      socket.pause(); // never read: the server's writes must wait, not pile up in its memory
+      const total = target.bigReply(socket);
+      // Measure once the server has stopped taking our bytes (its writes are waiting on us, as
+      // they should) or has taken them all (it buffers, which the memory check will catch).
+      // (writableLength is what is still queued on our side; the rest has gone to the server.)
+      const taken = () => total - socket.writableLength;
+      let last = -1;
+      // A server busy with its own logging may pause for a moment, so "stopped" means a full second
+      // with no progress. The whole phase is bounded at 10 s.
+      for (let still = 0, polls = 0; still < 10 && taken() < total && polls < 100; polls++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        still = taken() === last ? still + 1 : 0;
+        last = taken();
+      }
+      const during = await rss(server.child.pid);
+      socket.destroy();
+      if (before !== null && during !== null) {
+        const grown = during - before;
+        assert.ok(grown < MEMORY_BOUND, `the server grew by ${(grown / 2 ** 20).toFixed(1)} MiB`);
+      }
+    },
+  },
+  {
+    name: '200 clients at once',
+    transport: 'tcp',
+    async run(target, port, server) {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, id) => target.probe(port, server, 1000 + id)),
+      );
+    },
+  },
+  {
+    name: 'random datagrams',
+    transport: 'udp',
+    async run(_target, port, _server, random) {
+      for (let i = 0; i < 20; i++) await datagram(port, random.bytes(random.int(2048)));
+    },
+  },
+  {
+    name: 'an empty datagram',
+    transport: 'udp',
+    run: async (_target, port) => void (await datagram(port, Buffer.alloc(0))),
+  },
+  {
+    name: 'an oversized (65,507-byte) datagram',
+    transport: 'udp',
+    run: async (_target, port) => void (await datagram(port, Buffer.alloc(65507, 'x'))),
+  },
+  {
+    name: 'invalid UTF-8 in a datagram',
+    transport: 'udp',
+    run: async (_target, port) =>
+      void (await datagram(port, Buffer.from([0xff, 0xfe, 0xc3, 0x28]))),
+  },
+  {
+    name: '200 senders at once',
+    transport: 'udp',
+    async run(target, port, server) {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, id) => target.probe(port, server, 1000 + id)),
+      );
+    },
+  },
+];

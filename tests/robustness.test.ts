@@ -1,0 +1,37 @@
+// Every server survives bad input, faults and load, and still answers a normal client after each.
+// Seeded, so a failure replays; bounded, so a hang fails instead of blocking. `npm run fuzz` runs
+// the same cases for longer with fresh seeds.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { cases } from '../scripts/lib/abuse.ts';
+import { seeded } from '../scripts/lib/peer.ts';
+import { startServer } from '../scripts/lib/proc.ts';
+import { targets } from '../scripts/lib/targets.ts';
+
+for (const target of targets) {
+  describe(`${target.lesson} survives`, () => {
+    let server: Awaited<ReturnType<typeof startServer>>;
+    let cleanup = () => {};
+    const random = seeded(20261122);
+    let probes = 0;
+    before(async () => {
+      const prepared = await target.setup?.();
+      cleanup = prepared?.cleanup ?? cleanup;
+      server = await startServer(target.file, prepared?.args);
+    });
+    after(async () => {
+      const exit = await server.stop();
+      cleanup();
+      assert.equal(exit.code, 0, `the server should shut down cleanly:\n${server.err.join('\n')}`);
+    });
+
+    for (const abuse of cases.filter((each) => each.transport === target.transport)) {
+      test(abuse.name, async () => {
+        await abuse.run(target, server.port, server, random);
+        assert.equal(server.child.exitCode, null, `the server exited:\n${server.err.join('\n')}`);
+        await target.probe(server.port, server, probes++);
+        assert.deepEqual(server.err, [], 'the server wrote to stderr');
+      });
+    }
+  });
+}
