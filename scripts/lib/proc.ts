@@ -70,6 +70,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Called with each complete line as it arrives. */
   onLine?: (stream: 'out' | 'err', line: string) => void;
+  /** Keep only the last N lines (benchmarks print millions); default: keep all. */
+  keepLines?: number;
   /** Safety net for waitFor, in ms: a hang fails instead of blocking the suite. */
   patience?: number;
 }
@@ -102,6 +104,7 @@ export function spawnProgram(command: string, args: string[], opts: SpawnOptions
     const source = stream === 'out' ? child.stdout : child.stderr;
     const push = (line: string) => {
       lines.push(line.replace(/\r$/, ''));
+      if (opts.keepLines && lines.length > opts.keepLines) lines.splice(0, lines.length - opts.keepLines);
       opts.onLine?.(stream, line);
       for (const wake of waiters) wake();
     };
