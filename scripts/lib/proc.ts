@@ -70,6 +70,10 @@ export interface SpawnOptions {
   cwd?: string;
   /** Called with each complete line as it arrives. */
   onLine?: (stream: 'out' | 'err', line: string) => void;
+  /** Run as another user (POSIX), and with another environment. */
+  uid?: number;
+  gid?: number;
+  env?: NodeJS.ProcessEnv;
   /** Keep only the last N lines (benchmarks print millions); default: keep all. */
   keepLines?: number;
   /** Safety net for waitFor, in ms: a hang fails instead of blocking the suite. */
@@ -92,7 +96,9 @@ export function spawnProgram(command: string, args: string[], opts: SpawnOptions
   const child = spawn(command, args, {
     cwd: opts.cwd ?? root,
     stdio: 'pipe',
-    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    uid: opts.uid,
+    gid: opts.gid,
+    env: { ...(opts.env ?? process.env), FORCE_COLOR: '0', NO_COLOR: '1' },
   });
   alive.add(child);
   const out: string[] = [];
@@ -104,7 +110,8 @@ export function spawnProgram(command: string, args: string[], opts: SpawnOptions
     const source = stream === 'out' ? child.stdout : child.stderr;
     const push = (line: string) => {
       lines.push(line.replace(/\r$/, ''));
-      if (opts.keepLines && lines.length > opts.keepLines) lines.splice(0, lines.length - opts.keepLines);
+      if (opts.keepLines && lines.length > opts.keepLines)
+        lines.splice(0, lines.length - opts.keepLines);
       opts.onLine?.(stream, line);
       for (const wake of waiters) wake();
     };
