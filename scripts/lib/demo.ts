@@ -1,7 +1,8 @@
 // A lesson's demo: its server, then one or more client runs with canned stdin.
 // The tour prints it live; `npm run transcripts` writes it into the lesson's README; the tests
 // check that every README still matches what the programs print.
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Runtime, root, type SpawnOptions, spawnLesson, startServer } from './proc.ts';
@@ -14,6 +15,21 @@ export interface Run {
   stdin?: string[];
   /** The server line that ends this run, e.g. /disconnected$/; the run waits for it. */
   serverDone?: RegExp;
+  /** A program that needs no server (e.g. a self-contained demo): it gets no --port. */
+  alone?: boolean;
+  /**
+   * Keep this client open in a terminal of its own (stdin open) while the later runs go on,
+   * e.g. a chat client. At the end of the demo its stdin is closed (Ctrl+D), the demo waits for
+   * the server line `closeDone`, and then shows what the client printed meanwhile.
+   */
+  background?: boolean;
+  closeDone?: RegExp;
+}
+
+/** Lines typed into the server's own terminal (its stdin), then wait for `serverDone`. */
+export interface Typing {
+  serverStdin: string[];
+  serverDone: RegExp;
 }
 
 export interface Demo {
@@ -22,7 +38,12 @@ export interface Demo {
   /** The article's port, which the transcript shows in place of the real one. */
   port: number;
   server?: { file: string; args?: string[] };
-  runs: Run[];
+  runs: (Run | Typing)[];
+  /**
+   * Files the demo needs (e.g. files to download). When given, the server and the clients run in
+   * a fresh temporary folder, passed to `setup` to fill, and removed at the end.
+   */
+  setup?: (dir: string) => void;
 }
 
 /** One stretch of output, in the order a reader meets it. */
@@ -30,6 +51,10 @@ export interface Block {
   who: 'server' | 'client';
   command?: string;
   lines: string[];
+  /** A client's terminal number (2 unless background clients hold terminals 2, 3 ...). */
+  terminal?: number;
+  /** The lines were typed into this terminal, not printed by the program. */
+  typed?: boolean;
 }
 
 export async function loadDemos(): Promise<Demo[]> {
@@ -74,7 +99,10 @@ export async function runDemo(
   const blocks: Block[] = [];
   const serverBlock = (command?: string): Block => ({ who: 'server', command, lines: [] });
   let current = serverBlock();
+  const scratch = demo.setup && mkdtempSync(path.join(tmpdir(), 'socket-lessons-demo-'));
+  if (scratch) demo.setup?.(scratch);
   const options = (who: Block['who']): SpawnOptions => ({
+    cwd: scratch,
     runtime: pairing[who],
     onLine: (_stream, line) => watch?.line(who, line),
   });
@@ -99,32 +127,62 @@ export async function runDemo(
     current.lines.push(...takeServerLines());
     blocks.push(current);
   }
+  const background: { run: Run; client: ReturnType<typeof spawnLesson>; terminal: number }[] = [];
+  const showServer = () => {
+    current = serverBlock();
+    current.lines.push(...takeServerLines());
+    blocks.push(current);
+  };
   try {
     for (const run of demo.runs) {
+      if ('serverStdin' in run) {
+        const from = server?.out.length ?? 0;
+        for (const line of run.serverStdin) watch?.line('server', `> ${line}`);
+        blocks.push({ who: 'server', lines: run.serverStdin, typed: true });
+        server?.child.stdin?.write(run.serverStdin.map((line) => `${line}\n`).join(''));
+        await server?.waitFor(run.serverDone, from);
+        showServer();
+        continue;
+      }
       const shown = command(demo.lesson, run.file, run.args, run.stdin);
+      const terminal = 2 + background.length;
       const from = server?.out.length ?? 0;
-      const args = server ? ['--port', String(port), ...(run.args ?? [])] : run.args;
+      const args = server && !run.alone ? ['--port', String(port), ...(run.args ?? [])] : run.args;
       watch?.command('client', command(demo.lesson, run.file, args, run.stdin));
       const client = spawnLesson(`${dir}/${run.file}`, args, {
-        stdin: run.stdin ?? [],
+        stdin: run.background ? undefined : (run.stdin ?? []),
         ...options('client'),
       });
-      const exit = await client.exited;
-      blocks.push({ who: 'client', command: shown, lines: [...client.out, ...client.err] });
-      if (exit.code !== 0) blocks.at(-1)?.lines.push(`(exit code ${exit.code})`);
-      if (server && run.serverDone) await server.waitFor(run.serverDone, from);
-      if (server) {
-        current = serverBlock();
-        current.lines.push(...takeServerLines());
-        blocks.push(current);
+      if (run.background) {
+        background.push({ run, client, terminal });
+        blocks.push({ who: 'client', command: shown, lines: [], terminal });
+      } else {
+        const exit = await client.exited;
+        const lines = [...client.out, ...client.err];
+        blocks.push({ who: 'client', command: shown, lines, terminal });
+        if (exit.code !== 0) lines.push(`(exit code ${exit.code})`);
       }
+      if (server && run.serverDone) await server.waitFor(run.serverDone, from);
+      if (server) showServer();
+    }
+    for (const { run, client, terminal } of background) {
+      const from = server?.out.length ?? 0;
+      client.child.stdin?.end();
+      const exit = await client.exited;
+      const lines = [...client.out, ...client.err];
+      if (exit.code !== 0) lines.push(`(exit code ${exit.code})`);
+      blocks.push({ who: 'client', lines, terminal });
+      if (server && run.closeDone) await server.waitFor(run.closeDone, from);
+      if (server) showServer();
     }
   } finally {
+    for (const { client } of background) await client.stop('SIGKILL');
     if (server) {
       watch?.line('server', '^C');
       await server.stop('SIGINT');
       current.lines.push('^C', ...takeServerLines(), ...server.err);
     }
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
   return { blocks: blocks.filter((b) => b.command || b.lines.length), port };
 }
@@ -148,12 +206,17 @@ export function render(demo: Demo, blocks: Block[], realPort: number): string {
   const parts: string[] = [];
   let serverStarted = false;
   for (const block of blocks) {
-    if (block.who === 'server') {
+    const terminal = block.terminal ?? 2;
+    if (block.typed) {
+      parts.push('# terminal 1: you type into the server');
+    } else if (block.who === 'server') {
       if (block.lines.length === 0) continue;
       parts.push(serverStarted ? '# terminal 1 (server) now shows' : '# terminal 1: the server');
       serverStarted = true;
+    } else if (!block.command) {
+      parts.push(`# terminal ${terminal} (client) meanwhile showed; then Ctrl+D ended it`);
     } else {
-      parts.push(demo.server ? '# terminal 2: a client' : '# the program');
+      parts.push(demo.server ? `# terminal ${terminal}: a client` : '# the program');
     }
     if (block.command) parts.push(`$ ${block.command}`);
     parts.push(...block.lines, '');
