@@ -187,3 +187,32 @@ export async function resolveInside(root: string, name: string): Promise<string>
     throw refuse('a link that leads out of the folder');
   return fileReal;
 }
+
+/**
+ * One small message of a protocol with no length and no end marker: the articles send a file name,
+ * a command, a size or an ack, then wait for the answer. So the message is every byte that comes
+ * until the sender closes its side or pauses for `quietMs`, not one read. Resolves null if the
+ * stream ends before any byte; stops early at `maxBytes`.
+ */
+export function readUntilPause(stream: Readable, quietMs = 50, maxBytes = 4096) {
+  return new Promise<Buffer | null>((resolve, reject) => {
+    if (stream.readableEnded || stream.destroyed) return resolve(null);
+    const parts: Buffer[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settle = (err?: Error | null) => {
+      clearTimeout(timer);
+      stream.off('readable', onReadable).off('end', settle).off('error', settle);
+      if (err) reject(err);
+      else resolve(parts.length ? Buffer.concat(parts) : null);
+    };
+    const onReadable = () => {
+      for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) parts.push(chunk);
+      clearTimeout(timer);
+      const size = parts.reduce((sum, part) => sum + part.length, 0);
+      if (size >= maxBytes) settle();
+      else if (size > 0) timer = setTimeout(settle, quietMs);
+    };
+    stream.on('readable', onReadable).once('end', settle).once('error', settle);
+    onReadable();
+  });
+}

@@ -1,7 +1,14 @@
 // Small helpers for the tests (this file has no tests of its own).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { normalise } from '../scripts/lib/demo.ts';
+import { type Proc, runLesson, type SpawnOptions, spawnProgram } from '../scripts/lib/proc.ts';
 
 /** A UDP port that was free a moment ago (bound to port 0, then released). */
 export async function freeUdpPort(): Promise<number> {
@@ -40,4 +47,54 @@ export function connect(port: number): Promise<net.Socket> {
     const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
     socket.once('error', reject);
   });
+}
+
+/** The MD5 of a file, as 32 hex characters. */
+export const md5Of = (file: string) => createHash('md5').update(readFileSync(file)).digest('hex');
+
+/**
+ * Files for the transfer lessons, in a fresh temporary folder: `root` holds random files of
+ * 0 B, 1 B, 1025 B and 20 MiB, plus `escape.txt`, a link to `secret.txt` outside the root;
+ * `downloads` is an empty folder for clients to write into.
+ */
+export function transferFiles() {
+  const base = mkdtempSync(path.join(tmpdir(), 'socket-lessons-files-'));
+  const root = path.join(base, 'root');
+  const downloads = path.join(base, 'downloads');
+  mkdirSync(root);
+  mkdirSync(downloads);
+  const sizes = { 'empty.bin': 0, 'one.bin': 1, 'k.bin': 1025, 'big.bin': 20 * 1024 * 1024 };
+  for (const [name, size] of Object.entries(sizes)) {
+    writeFileSync(path.join(root, name), randomBytes(size));
+  }
+  writeFileSync(path.join(base, 'secret.txt'), 'secret');
+  symlinkSync(path.join(base, 'secret.txt'), path.join(root, 'escape.txt'));
+  return { base, root, downloads, sizes, remove: () => rmSync(base, { recursive: true }) };
+}
+
+/** Python, for running the articles' programs; `noPython` is a skip reason when it is missing. */
+export const python = process.platform === 'win32' ? 'python' : 'python3';
+export const noPython = spawnSync(python, ['--version']).status === 0 ? false : `no ${python}`;
+
+/** Start a Python server given as source; it prints `listening on 127.0.0.1:PORT` when ready. */
+export async function startPython(source: string, cwd?: string) {
+  const proc = spawnProgram(python, ['-c', source], { cwd });
+  const port = Number((await proc.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/))[1]);
+  return { ...proc, port };
+}
+
+/** A client started where nothing listens says so in one line and exits with code 1. */
+export async function assertNoServer(file: string, args: string[] = [], opts: SpawnOptions = {}) {
+  const port = await freeTcpPort();
+  const result = await runLesson(file, ['--port', String(port), ...args], opts);
+  assert.deepEqual(
+    [result.code, result.err],
+    [1, [`error: nothing is listening on 127.0.0.1:${port}; start the server first`]],
+  );
+}
+
+/** Ctrl+C (SIGINT) closes a server: it says `server closed` and exits 0. */
+export async function assertCleanStop(server: Proc) {
+  assert.deepEqual(await server.stop('SIGINT'), { code: 0, signal: null });
+  assert.equal(server.out.at(-1), 'server closed');
 }

@@ -1,0 +1,80 @@
+/**
+ * @title TCP file download server (文件下载服务器)
+ * @article 000 "示例3-tcp文件下载"; 003 "三、文件下载"
+ * @run npx tsx lessons/05-file-download/server.ts [--port 7890] [--root .]
+ * @run deno run --allow-net --allow-read lessons/05-file-download/server.ts [--port 7890] [--root .]
+ * @run bun lessons/05-file-download/server.ts [--port 7890] [--root .]
+ *
+ * Receives a file name, streams that file's bytes back, and closes the connection. Only files
+ * inside `--root` are served; anything else gets nothing, like a missing file in the article.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import net from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import {
+  fail,
+  hostPort,
+  onShutdown,
+  parseCli,
+  readUntilPause,
+  resolveInside,
+  usageError,
+} from '../../shared/helpers.ts';
+
+const usage = 'server.ts [--host 127.0.0.1] [--port 7890] [--root .]';
+const args = parseCli(usage, 7890, { root: { type: 'string', default: '.' } });
+if (!statSync(args.root, { throwIfNoEntry: false })?.isDirectory()) {
+  usageError(`--root '${args.root}' is not a folder`, usage);
+}
+
+// 1. Create the socket (创建套接字). allowHalfOpen: when the client closes its side after the
+//    name, ours stays open to send the file.
+const server = net.createServer({ allowHalfOpen: true });
+server.on('error', (err) => fail(err, args.host, args.port));
+
+// 2. Bind and 3. listen (绑定、监听).
+server.listen({ host: args.host, port: args.port, backlog: 128 }, () => {
+  const { address, port } = server.address() as net.AddressInfo;
+  console.log(`listening on ${hostPort(address, port)}`); // e.g. listening on 127.0.0.1:7890
+});
+
+// 4. Accept (等待客户端的链接): one connection per download.
+server.on('connection', async (client) => {
+  const peer = hostPort(client.remoteAddress, client.remotePort);
+  console.log(`${peer} connected`);
+  client.on('error', (err) => console.log(`${peer} error: ${err.message}`));
+  client.on('close', () => console.log(`${peer} disconnected`));
+  try {
+    // 5. Receive the file name (接收要下载的文件名).
+    // Pitfall: the article takes one recv(1024) as the name. A name has no end marker, so we
+    //    take every byte until the client closes its side (our client) or pauses (the article's).
+    const request = await readUntilPause(client);
+    if (request === null) return void client.end();
+    const name = request.toString('utf8');
+    console.log(`${peer} wants: ${name}`);
+
+    // 6. Open the file (读取文件数据), but only inside --root.
+    // Pitfall: the article opens whatever path it is sent, so '../../etc/passwd' works.
+    const file = await resolveInside(args.root, name);
+    if (!(await stat(file)).isFile())
+      throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+
+    // 7. Send the file (发送文件的数据给客户端), streamed: one chunk in memory at a time, and
+    //    pipeline() waits for 'drain' whenever the client reads slower than the disk.
+    // Pitfall: the article reads the whole file with f.read() and calls send() once, which may
+    //    send only part of it. pipeline() sends it all, then closes our side (FIN).
+    client.once('finish', () => console.log(`${peer} sent ${name} (${client.bytesWritten} bytes)`));
+    await pipeline(createReadStream(file), client);
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    if (code === 'ENOENT') console.log(`${peer} no such file; sent nothing`);
+    else if (code === 'EOUTSIDEROOT') console.log(`${peer} ${message}; sent nothing`);
+    else if (!client.errored) console.log(`${peer} could not send: ${message}`);
+    // 8. Close this client's socket (关闭套接字), with nothing sent, as in the article.
+    client.end();
+  }
+});
+
+// 9. Close the listening socket (关闭监听套接字) on Ctrl+C or SIGTERM.
+onShutdown(() => server.close());

@@ -1,0 +1,100 @@
+/**
+ * @title Remote shell server (SSH 的实现: 服务器)
+ * @article 001 "五、SSH的实现"
+ * @run npx tsx lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
+ * @run deno run --allow-net --allow-run --allow-env lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
+ * @run bun lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
+ *
+ * Runs each command a client sends and answers in two parts: the output's length, then, after the
+ * client's ack, the output. This is remote code execution, so it listens on this machine only.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import {
+  fail,
+  hostPort,
+  onShutdown,
+  parseCli,
+  readUntilPause,
+  seconds,
+  usageError,
+} from '../../shared/helpers.ts';
+
+const usage = 'server.ts [--host 127.0.0.1] [--port 8000] [--timeout 10] [--allow-remote]';
+const args = parseCli(usage, 8000, {
+  timeout: { type: 'string', default: '10' },
+  'allow-remote': { type: 'boolean', default: false },
+});
+const timeout = seconds(args.timeout, usage);
+const maxOutput = 16 * 1024 * 1024; // the output is held in memory: its length goes first
+
+// Pitfall: whoever reaches this port runs commands as you. This machine only, unless asked.
+const remote = !/^(127\.|::1$|localhost$)/.test(args.host);
+if (remote && !args['allow-remote']) usageError(`--host ${args.host} needs --allow-remote`, usage);
+if (remote) console.error('warning: remote code execution: anyone who can reach it runs commands');
+// Run a command in a shell (os.popen), stdout and stderr as they come. It leads its own process
+// group (detached), so one kill stops all it started. --timeout and maxOutput bound it.
+const running = new Set<(why: string) => void>();
+async function run(command: string): Promise<Buffer> {
+  const detached = process.platform !== 'win32'; // Windows has no process groups to kill
+  const child = spawn(command, { shell: true, detached, stdio: ['ignore', 'pipe', 'pipe'] });
+  let why = ''; // set when we kill it, and told to the client
+  const kill = (reason: string) => {
+    why ||= reason;
+    try {
+      process.kill(detached ? -Number(child.pid) : Number(child.pid), 'SIGKILL');
+    } catch {} // it had already ended
+  };
+  running.add(kill);
+  const timer = setTimeout(() => kill(`killed after ${timeout} s (--timeout)`), timeout * 1000);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const collect = (chunk: Buffer) => {
+    if (size < maxOutput) chunks.push(chunk.subarray(0, maxOutput - size));
+    size += chunk.length;
+    if (size > maxOutput) kill(`output cut at ${maxOutput} bytes`);
+  };
+  for (const output of [child.stdout, child.stderr]) output.on('data', collect);
+  await once(child, 'close');
+  clearTimeout(timer);
+  running.delete(kill);
+  if (why) chunks.push(Buffer.from(`${size ? '\n' : ''}[${why}]\n`));
+  return chunks.length ? Buffer.concat(chunks) : Buffer.from('cmd has no output...');
+}
+
+// 1. Create the socket, bind and listen (socket(), bind(('localhost', 8000)), listen()).
+const server = net.createServer().on('error', (err) => fail(err, args.host, args.port));
+server.listen({ host: args.host, port: args.port }, () => {
+  const { address, port } = server.address() as net.AddressInfo;
+  console.log(`listening on ${hostPort(address, port)}`); // e.g. listening on 127.0.0.1:8000
+});
+
+// 2. Accept (accept): each client gets its own loop, so many are served at once.
+server.on('connection', async (conn) => {
+  const peer = hostPort(conn.remoteAddress, conn.remotePort);
+  console.log(`${peer} connected`);
+  conn.on('error', (err) => console.log(`${peer} error: ${err.message}`));
+  conn.on('close', () => console.log(`${peer} disconnected`));
+  const next = () => readUntilPause(conn).catch(() => null); // on a reset, 'error' says so
+  // 3. Wait for a command (recv(1024)): all that comes before a pause, not one read.
+  for (let request = await next(); request; request = await next()) {
+    console.log(`${peer} runs: ${request.toString('utf8')}`);
+    // 4. Run it (os.popen(cmd).read()); 5. no output becomes 'cmd has no output...' (in run).
+    const output = await run(request.toString('utf8')).catch((err) => Buffer.from(`${err}`));
+    // 6. Send the length in bytes as decimal text (send(str(len(cmd_res.encode())))).
+    conn.write(String(output.length));
+    // 7. Wait for the ack (recv(1024)); it keeps the length and the output apart: see sticky.ts.
+    if (!(await next())) break;
+    // 8. Send the output (send): write() sends all of it, however many reads it takes.
+    conn.write(output);
+    console.log(`${peer} sent ${output.length} bytes`);
+  }
+  conn.end();
+});
+
+// 9. Close (server.close()) on Ctrl+C or SIGTERM, and stop any command still running.
+onShutdown(() => {
+  for (const kill of running) kill('server closed');
+  server.close();
+});

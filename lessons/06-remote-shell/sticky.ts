@@ -1,0 +1,57 @@
+/**
+ * @title Sticky packets and the fix (粘包与解决)
+ * @article 001 "五、SSH的实现"
+ * @run npx tsx lessons/06-remote-shell/sticky.ts
+ * @run deno run --allow-net lessons/06-remote-shell/sticky.ts
+ * @run bun lessons/06-remote-shell/sticky.ts
+ *
+ * Why the article's ack is there: without it, the size and the output arrive as one read. Then a
+ * fix that needs no ack: a length prefix of fixed size, and reads of exactly that many bytes.
+ */
+import { once } from 'node:events';
+import net from 'node:net';
+import { exitWith, readExactly } from '../../shared/helpers.ts';
+
+const output = Buffer.from('cmd has no output...');
+const quit = (err: Error) => exitWith(1, `error: ${err.message}`);
+
+// A server that answers each connection at once: the first as the article would without its ack,
+// the second with a 4-byte length prefix. cork() hands both writes to the OS in one call, as a
+// busy sender often ends up doing, so the demo shows the same thing every time.
+let connections = 0;
+const server = net.createServer((conn) => {
+  conn.on('error', quit);
+  const prefixed = ++connections === 2;
+  conn.cork();
+  if (prefixed)
+    conn.write(Buffer.from([0, 0, 0, output.length])); // big-endian, 4 bytes
+  else conn.write(String(output.length));
+  conn.end(output); // end() uncorks: both writes leave together
+});
+server.on('error', quit);
+server.listen(0, '127.0.0.1');
+await once(server, 'listening');
+const { port } = server.address() as net.AddressInfo;
+
+// 1. The sender: send(str(len(output))), then send(output), with no ack in between.
+console.log(`sender:   send('${output.length}') then send('${output}'), no ack between`);
+
+// 2. The receiver, like the article's client, takes one read as the size (recv(1024)).
+const plain = net.connect(port, '127.0.0.1').on('error', quit);
+await once(plain, 'readable');
+const firstRead = String(plain.read());
+console.log(`receiver: one read returned ${firstRead.length} bytes: '${firstRead}'`);
+console.log(`          int('${firstRead}') raises ValueError: the two sends stuck together (粘包)`);
+
+// 3. The fix: the size goes first in a fixed number of bytes (4 here), so the receiver always
+//    knows how much to read. readExactly() waits for exactly that many, however they arrive.
+console.log('sender:   send(4-byte size) then send(output), still no ack');
+const framed = net.connect(port, '127.0.0.1').on('error', quit);
+const size = (await readExactly(framed, 4)).readUInt32BE();
+const body = await readExactly(framed, size);
+console.log(`receiver: readExactly(4) -> ${size}, then readExactly(${size}) -> '${body}'`);
+
+// 4. Close everything (close()).
+plain.destroy();
+framed.destroy();
+server.close();

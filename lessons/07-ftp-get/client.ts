@@ -1,0 +1,99 @@
+/**
+ * @title FTP-style download client (ftp 传文件: 客户端)
+ * @article 001 "六、ftp传文件的实现"
+ * @run npx tsx lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
+ * @run deno run --allow-net --allow-write lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
+ * @run bun lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
+ *
+ * Sends `get <file>` for each line you type, receives exactly the announced size into
+ * `<file>.new`, and checks the file's MD5 against the server's. Exit code 1 on a mismatch.
+ */
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import {
+  exitWith,
+  fail,
+  parseCli,
+  readExactly,
+  readUntilPause,
+  seconds,
+  stdinLines,
+} from '../../shared/helpers.ts';
+
+const usage = 'client.ts [--host 127.0.0.1] [--port 9999] [--timeout 10]';
+const args = parseCli(usage, 9999, { timeout: { type: 'string', default: '10' } });
+const timeout = seconds(args.timeout, usage);
+const quit = (err: Error) => exitWith(1, `error: ${err.message}`);
+
+// Receive exactly `size` bytes into the file `target` and resolve with their MD5. Never ask for
+// more than is left, so the MD5 behind the file stays in the socket, and wait for 'drain' when
+// the disk is slower than the network (backpressure). A progress bar only on a terminal.
+async function receiveFile(target: string, size: number): Promise<string> {
+  const output = createWriteStream(target).on('error', quit);
+  const md5 = createHash('md5');
+  let received = 0;
+  let shown = -1;
+  while (received < size) {
+    const chunk = await readExactly(client, Math.min(64 * 1024, size - received));
+    md5.update(chunk);
+    received += chunk.length;
+    if (!output.write(chunk)) await once(output, 'drain');
+    const percent = Math.floor((received / size) * 100);
+    if (process.stdout.isTTY && percent !== shown) {
+      shown = percent;
+      const bar = '#'.repeat(percent / 5).padEnd(20, '.');
+      process.stdout.write(`\r[${bar}] ${percent}%${percent === 100 ? '\n' : ''}`);
+    }
+  }
+  output.end();
+  await once(output, 'close');
+  return md5.digest('hex');
+}
+
+// 1. Create the socket and connect (client.connect(('localhost', 9999))).
+const client = net.connect({ host: args.host, port: args.port });
+client.on('error', (err) => fail(err, args.host, args.port));
+// The article's server answers a missing file with silence; don't wait for it forever.
+client.on('timeout', () => quit(new Error(`no answer for ${timeout} s; does the file exist?`)));
+
+try {
+  // 2. Read a command (input(">>:").strip()); skip empty ones.
+  for await (const line of stdinLines('exit')) {
+    const command = line.trim();
+    if (command === '') continue;
+    // 3. Send it (send(cmd.encode())).
+    client.write(command);
+    client.setTimeout(timeout * 1000); // from now until the MD5 is in
+
+    // 4. Receive the size (server_response = recv(1024)): all that comes before the server pauses.
+    const reply = String((await readUntilPause(client).catch(() => null)) ?? '');
+    if (reply === '') break; // the server is gone; the 'error' handler or the end says so
+    // Our server answers `error: ...` where the size would be; then there is nothing to ack.
+    if (!/^\d+$/.test(reply)) console.log(`server: ${reply}`);
+    else {
+      // 5. Send the ack (send(b"ready to recv file")).
+      client.write('ready to recv file');
+      // 6. Receive exactly that many bytes into <file>.new (while received_size < total: recv).
+      const target = `${path.basename(command.split(/\s+/)[1] ?? 'download')}.new`;
+      const clientMd5 = await receiveFile(target, Number(reply));
+      console.log(`received ${reply} bytes into ${target}`);
+      // 7. Receive the server's MD5 (recv(1024)): exactly 32 hex characters. Compare.
+      const serverMd5 = (await readExactly(client, 32)).toString('latin1');
+      const match = serverMd5 === clientMd5;
+      console.log(`server md5: ${serverMd5}`);
+      console.log(`client md5: ${clientMd5} (${match ? 'match' : 'MISMATCH: the copy differs'})`);
+      if (!match) process.exitCode = 1;
+    }
+    client.setTimeout(0);
+  }
+} catch (err) {
+  quit(err as Error); // the server went away mid-transfer
+}
+
+// 8. Close (client.close()): FIN once all is sent, then let go. Waiting for the server's FIN
+//    would hang: the article's server never closes its end.
+if (client.readableEnded) quit(new Error('the server closed the connection'));
+client.end(() => client.destroy());

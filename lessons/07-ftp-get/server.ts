@@ -1,0 +1,100 @@
+/**
+ * @title FTP-style file server (ftp 传文件: 服务器)
+ * @article 001 "六、ftp传文件的实现"
+ * @run npx tsx lessons/07-ftp-get/server.ts [--port 9999] [--root .]
+ * @run deno run --allow-net --allow-read lessons/07-ftp-get/server.ts [--port 9999] [--root .]
+ * @run bun lessons/07-ftp-get/server.ts [--port 9999] [--root .]
+ *
+ * Answers `get <file>` with the file's size, waits for the ack, streams the file while hashing it,
+ * then sends its MD5. A missing file or a bad command gets an `error: ...` answer instead.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import net from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import {
+  fail,
+  hostPort,
+  onShutdown,
+  parseCli,
+  readUntilPause,
+  resolveInside,
+  usageError,
+} from '../../shared/helpers.ts';
+
+const usage = 'server.ts [--host 127.0.0.1] [--port 9999] [--root .]';
+const args = parseCli(usage, 9999, { root: { type: 'string', default: '.' } });
+if (!statSync(args.root, { throwIfNoEntry: false })?.isDirectory()) {
+  usageError(`--root '${args.root}' is not a folder`, usage);
+}
+
+// The file a request names, or why there is none (os.path.isfile(filename)), inside --root only.
+// Pitfall: the article opens any path, '../../etc/passwd' included.
+async function find(words: string[]): Promise<{ file: string; size: number } | string> {
+  const [command, name] = words;
+  if (command !== 'get' || words.length !== 2) return 'unknown command; use: get <file>';
+  try {
+    const file = await resolveInside(args.root, name);
+    const info = await stat(file);
+    return info.isFile() ? { file, size: info.size } : `'${name}' is not a file`;
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    return code === 'ENOENT' ? `no file named '${name}'` : message;
+  }
+}
+
+// 1. Create the socket, bind and listen (socket(), bind(('localhost', 9999)), listen()).
+const server = net.createServer().on('error', (err) => fail(err, args.host, args.port));
+server.listen({ host: args.host, port: args.port }, () => {
+  const { address, port } = server.address() as net.AddressInfo;
+  console.log(`listening on ${hostPort(address, port)}`); // e.g. listening on 127.0.0.1:9999
+});
+
+// 2. Accept (accept): each client gets its own loop, so many are served at once.
+server.on('connection', async (conn) => {
+  const peer = hostPort(conn.remoteAddress, conn.remotePort);
+  console.log(`${peer} connected`);
+  conn.on('error', (err) => console.log(`${peer} error: ${err.message}`));
+  conn.on('close', () => console.log(`${peer} disconnected`));
+  const next = () => readUntilPause(conn).catch(() => null); // on a reset, 'error' says so
+  try {
+    // 3. Wait for a command (recv(1024)): all that comes before a pause, not one read.
+    for (let request = await next(); request; request = await next()) {
+      // 4. Split it (cmd, filename = data.decode().split()) and look for the file.
+      const words = request.toString('utf8').trim().split(/\s+/);
+      console.log(`${peer} asks: ${words.join(' ')}`);
+      const found = await find(words);
+      // Pitfall: the article's server crashes on a bad command and says nothing for a missing
+      //    file, so its client waits forever. We answer with a line where the size would go.
+      if (typeof found === 'string') {
+        console.log(`${peer} answered: error: ${found}`);
+        if (conn.writable) conn.write(`error: ${found}`);
+        continue;
+      }
+      // 5. Send the size (send(str(file_size))) and 6. wait for the ack (recv(1024)).
+      conn.write(String(found.size));
+      if (!(await next())) break;
+      // 7. Send the file, hashing each chunk on its way (for line in f: m.update; send).
+      //    pipeline() waits for 'drain', so only a chunk or two is ever in memory.
+      const md5 = createHash('md5');
+      async function* hashing(chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          md5.update(chunk);
+          yield chunk;
+        }
+      }
+      await pipeline(createReadStream(found.file), hashing, conn, { end: false });
+      // 8. Send the MD5 (send(m.hexdigest())): always 32 hex characters.
+      const digest = md5.digest('hex');
+      conn.write(digest);
+      console.log(`${peer} sent ${words[1]} (${found.size} bytes), md5 ${digest}`);
+    }
+  } catch {
+    // the connection broke while sending; the 'error' handler has said so
+  }
+  conn.end();
+});
+
+// 9. Close (server.close()) on Ctrl+C or SIGTERM.
+onShutdown(() => server.close());

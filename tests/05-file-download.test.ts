@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
+import {
+  assertCleanStop,
+  assertNoServer,
+  connect,
+  md5Of,
+  noPython,
+  norm,
+  python,
+  startPython,
+  transferFiles,
+} from './util.ts';
+
+const serverFile = 'lessons/05-file-download/server.ts';
+const clientFile = 'lessons/05-file-download/client.ts';
+
+/** Connect, send `name` (then half-close, unless `halfClose` is false) and collect the reply. */
+async function ask(port: number, name: string | Buffer, halfClose = true): Promise<Buffer> {
+  const socket = await connect(port);
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  if (halfClose) socket.end(name);
+  else socket.write(name); // like the article's client: send, then wait without closing
+  await once(socket, 'end');
+  socket.destroy();
+  return Buffer.concat(chunks);
+}
+
+describe('05-file-download', () => {
+  const files = transferFiles();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  before(async () => {
+    server = await startServer(serverFile, ['--root', files.root]);
+  });
+  after(async () => {
+    await server.stop();
+    files.remove();
+  });
+  const download = (name: string) =>
+    runLesson(clientFile, ['--port', String(server.port), '--file', name], {
+      cwd: files.downloads,
+    });
+
+  test('1 B, 1025 B and 20 MiB arrive byte-exact; the server logs each one', async () => {
+    for (const name of ['one.bin', 'k.bin', 'big.bin']) {
+      const size = files.sizes[name as keyof typeof files.sizes];
+      const from = server.out.length;
+      const result = await download(name);
+      const copy = `[复件]${name}`;
+      assert.deepEqual(result, {
+        code: 0,
+        signal: null,
+        out: [`saved ${size} bytes to ${copy}`],
+        err: [],
+      });
+      assert.equal(md5Of(path.join(files.downloads, copy)), md5Of(path.join(files.root, name)));
+      await server.waitFor(/disconnected$/, from);
+      assert.deepEqual(norm(server.out.slice(from), server.port, 7890), [
+        '127.0.0.1:50001 connected',
+        `127.0.0.1:50001 wants: ${name}`,
+        `127.0.0.1:50001 sent ${name} (${size} bytes)`,
+        '127.0.0.1:50001 disconnected',
+      ]);
+    }
+  });
+
+  test('an empty file and a missing file both bring nothing, and no file is written', async () => {
+    for (const [name, log] of [
+      ['empty.bin', 'sent empty.bin (0 bytes)'],
+      ['missing.bin', 'no such file; sent nothing'],
+    ]) {
+      const from = server.out.length;
+      const result = await download(name);
+      assert.deepEqual(
+        [result.code, result.out, result.err],
+        [
+          1,
+          [],
+          [`the server sent nothing for '${name}' (missing, refused or empty); nothing saved`],
+        ],
+      );
+      assert.equal(existsSync(path.join(files.downloads, `[复件]${name}`)), false);
+      await server.waitFor(/disconnected$/, from);
+      assert.equal(norm(server.out.slice(from), server.port, 7890)[2], `127.0.0.1:50001 ${log}`);
+    }
+  });
+
+  test('names that lead out of the root are refused, logged, and get nothing', async () => {
+    const cases: [string, string][] = [
+      ['../secret.txt', "'..' leads out of the folder"],
+      ['sub/../../secret.txt', "'..' leads out of the folder"],
+      [path.join(files.base, 'secret.txt'), 'an absolute path'],
+      ['escape.txt', 'a link that leads out of the folder'],
+      ['k.bin\0.txt', 'empty, or has a NUL byte'],
+    ];
+    for (const [name, why] of cases) {
+      const from = server.out.length;
+      assert.equal((await ask(server.port, name)).length, 0, name);
+      await server.waitFor(/disconnected$/, from);
+      assert.equal(
+        server.out[from + 2].replace(/^\S+ /, ''),
+        `refused '${name}': ${why}; sent nothing`,
+      );
+    }
+    const refused = await download('../secret.txt');
+    assert.equal(refused.code, 1);
+    assert.deepEqual(
+      readdirSync(files.downloads).filter((name) => name.includes('secret')),
+      [],
+    );
+  });
+
+  test("a client that sends the name and waits without closing (the article's) gets the file", async () => {
+    const reply = await ask(server.port, 'k.bin', false);
+    assert.ok(reply.equals(readFileSync(path.join(files.root, 'k.bin'))));
+  });
+
+  test('bad arguments exit 2; no server exits 1', async () => {
+    const noFile = await runLesson(clientFile, []);
+    assert.deepEqual(
+      [noFile.code, noFile.err],
+      [
+        2,
+        [
+          'error: say which file to download with --file NAME',
+          'usage: client.ts --file NAME [--host 127.0.0.1] [--port 7890]',
+        ],
+      ],
+    );
+    const badRoot = await runLesson(serverFile, ['--port', '0', '--root', 'no/such/folder']);
+    assert.deepEqual(
+      [badRoot.code, badRoot.err[0]],
+      [2, "error: --root 'no/such/folder' is not a folder"],
+    );
+    await assertNoServer(clientFile, ['--file', 'a.txt']);
+  });
+
+  test('Ctrl+C closes the server cleanly', async () => {
+    await assertCleanStop(server);
+  });
+});
+
+// The articles' own programs, reduced to their socket calls (000 "示例3"), against ours.
+const articleClient = `
+import socket, sys
+tcp_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp_socket.connect(("127.0.0.1", int(sys.argv[1])))
+want_file = sys.argv[2]
+tcp_socket.send(want_file.encode("utf-8"))
+file_data = tcp_socket.recv(1024)
+if file_data:
+    with open("[复件]" + want_file, "wb") as f:
+        f.write(file_data)
+tcp_socket.close()
+`;
+const articleServer = `
+import socket
+tcp_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp_socket.bind(("127.0.0.1", 0))
+tcp_socket.listen(128)
+print("listening on %s:%d" % tcp_socket.getsockname(), flush=True)
+while True:
+    new_socket, client_addr = tcp_socket.accept()
+    want_file = new_socket.recv(1024).decode("utf-8")
+    try:
+        with open(want_file, "rb") as f:
+            file_data = f.read()
+    except Exception:
+        file_data = None
+    if file_data:
+        new_socket.send(file_data)
+    new_socket.close()
+`;
+
+describe("05-file-download and the article's Python programs", { skip: noPython }, () => {
+  const files = transferFiles();
+  after(() => files.remove());
+
+  test('the article client gets our file, cut at its one recv(1024)', async () => {
+    const server = await startServer(serverFile, ['--root', files.root]);
+    for (const [name, size] of [
+      ['one.bin', 1],
+      ['k.bin', 1024],
+    ] as const) {
+      const peer = spawnProgram(python, ['-c', articleClient, String(server.port), name], {
+        cwd: files.downloads,
+      });
+      assert.deepEqual((await peer.exited).code, 0);
+      const copy = readFileSync(path.join(files.downloads, `[复件]${name}`));
+      assert.ok(copy.equals(readFileSync(path.join(files.root, name)).subarray(0, size)));
+    }
+    await server.stop();
+  });
+
+  test('our client gets a whole 20 MiB file from the article server', async () => {
+    const peer = await startPython(articleServer, files.root);
+    const result = await runLesson(clientFile, ['--port', String(peer.port), '--file', 'big.bin'], {
+      cwd: files.downloads,
+    });
+    await peer.stop('SIGKILL');
+    assert.deepEqual(result.out, [`saved ${20 * 1024 * 1024} bytes to [复件]big.bin`]);
+    assert.equal(
+      md5Of(path.join(files.downloads, '[复件]big.bin')),
+      md5Of(path.join(files.root, 'big.bin')),
+    );
+  });
+});

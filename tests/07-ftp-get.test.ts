@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
+import { readExactly, readUntilPause } from '../shared/helpers.ts';
+import {
+  assertCleanStop,
+  assertNoServer,
+  connect,
+  fakeServer,
+  md5Of,
+  noPython,
+  norm,
+  python,
+  startPython,
+  transferFiles,
+} from './util.ts';
+
+const serverFile = 'lessons/07-ftp-get/server.ts';
+const clientFile = 'lessons/07-ftp-get/client.ts';
+
+describe('07-ftp-get', () => {
+  const files = transferFiles();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  before(async () => {
+    server = await startServer(serverFile, ['--root', files.root]);
+  });
+  after(async () => {
+    await server.stop();
+    files.remove();
+  });
+  const session = (stdin: string[], port = server.port, extra: string[] = []) =>
+    runLesson(clientFile, ['--port', String(port), ...extra], { stdin, cwd: files.downloads });
+
+  test('0 B, 1 B, 1025 B and 20 MiB arrive byte-exact in one session, MD5s checked', async () => {
+    const from = server.out.length;
+    const names = Object.keys(files.sizes) as (keyof typeof files.sizes)[];
+    const result = await session([...names.map((name) => `get ${name}`), 'exit']);
+    const expected = names.flatMap((name) => {
+      const md5 = md5Of(path.join(files.root, name));
+      assert.equal(md5Of(path.join(files.downloads, `${name}.new`)), md5, name);
+      return [
+        `received ${files.sizes[name]} bytes into ${name}.new`,
+        `server md5: ${md5}`,
+        `client md5: ${md5} (match)`,
+      ];
+    });
+    assert.deepEqual(result, { code: 0, signal: null, out: expected, err: [] });
+    await server.waitFor(/disconnected$/, from);
+    assert.deepEqual(norm(server.out.slice(from), server.port, 9999), [
+      '127.0.0.1:50001 connected',
+      ...names.flatMap((name) => [
+        `127.0.0.1:50001 asks: get ${name}`,
+        `127.0.0.1:50001 sent ${name} (${files.sizes[name]} bytes), md5 ${md5Of(path.join(files.root, name))}`,
+      ]),
+      '127.0.0.1:50001 disconnected',
+    ]);
+  });
+
+  test('a missing file, a bad command and paths out of the root get a clear answer', async () => {
+    mkdirSync(path.join(files.root, 'sub'));
+    const result = await session([
+      'get missing.bin',
+      'ls',
+      'get one.bin two.bin',
+      'get ../secret.txt',
+      'get escape.txt',
+      'get sub',
+      'get one.bin',
+    ]);
+    assert.deepEqual(result.out, [
+      "server: error: no file named 'missing.bin'",
+      'server: error: unknown command; use: get <file>',
+      'server: error: unknown command; use: get <file>',
+      "server: error: refused '../secret.txt': '..' leads out of the folder",
+      "server: error: refused 'escape.txt': a link that leads out of the folder",
+      "server: error: 'sub' is not a file",
+      'received 1 bytes into one.bin.new',
+      `server md5: ${md5Of(path.join(files.root, 'one.bin'))}`,
+      `client md5: ${md5Of(path.join(files.root, 'one.bin'))} (match)`,
+    ]);
+    assert.equal(result.code, 0);
+  });
+
+  test("the article's wire protocol, byte by byte: size, ack, data, MD5", async () => {
+    const socket = await connect(server.port);
+    socket.write('get k.bin');
+    const size = String(await readUntilPause(socket));
+    socket.write('ready to recv file');
+    const data = await readExactly(socket, Number(size));
+    const md5 = String(await readExactly(socket, 32));
+    socket.end();
+    assert.equal(size, '1025');
+    assert.ok(data.equals(readFileSync(path.join(files.root, 'k.bin'))));
+    assert.equal(md5, createHash('md5').update(data).digest('hex'));
+  });
+
+  test('a wrong MD5 from the server: the client says MISMATCH and exits 1', async () => {
+    const fake = await fakeServer(async (socket) => {
+      await once(socket, 'data'); // get x.bin
+      socket.write('5');
+      await once(socket, 'data'); // the ack
+      socket.write(`hello${'0'.repeat(32)}`); // the file, then a wrong MD5
+    });
+    const result = await session(['get x.bin'], fake.port);
+    await fake.close();
+    const md5 = createHash('md5').update('hello').digest('hex');
+    assert.deepEqual(result, {
+      code: 1,
+      signal: null,
+      out: [
+        'received 5 bytes into x.bin.new',
+        `server md5: ${'0'.repeat(32)}`,
+        `client md5: ${md5} (MISMATCH: the copy differs)`,
+      ],
+      err: [],
+    });
+  });
+
+  test('a silent server (the article, for a missing file) times out; a cut transfer fails', async () => {
+    const silent = await fakeServer((socket) => socket.resume());
+    const quiet = await session(['get missing.bin'], silent.port, ['--timeout', '0.3']);
+    await silent.close();
+    assert.deepEqual(
+      [quiet.code, quiet.err],
+      [1, ['error: no answer for 0.3 s; does the file exist?']],
+    );
+    const cut = await fakeServer(async (socket) => {
+      await once(socket, 'data');
+      socket.write('100');
+      await once(socket, 'data');
+      socket.end('only ten b');
+    });
+    const broken = await session(['get y.bin'], cut.port);
+    await cut.close();
+    assert.deepEqual(
+      [broken.code, broken.err],
+      [1, ['error: connection closed after 10 of 100 bytes']],
+    );
+  });
+
+  test('bad arguments exit 2; no server exits 1', async () => {
+    const badRoot = await runLesson(serverFile, ['--port', '0', '--root', 'no/such/folder']);
+    assert.deepEqual(
+      [badRoot.code, badRoot.err[0]],
+      [2, "error: --root 'no/such/folder' is not a folder"],
+    );
+    await assertNoServer(clientFile, [], { stdin: ['get a'] });
+  });
+
+  test('Ctrl+C closes the server cleanly', async () => {
+    await assertCleanStop(server);
+  });
+});
+
+// The article's own programs (001 "六、ftp传文件的实现"), reduced to their socket calls.
+const articleClient = `
+import hashlib, socket, sys
+client = socket.socket()
+client.connect(("127.0.0.1", int(sys.argv[1])))
+for filename in sys.argv[2:]:
+    client.send(("get " + filename).encode())
+    server_response = client.recv(1024)
+    client.send(b"ready to recv file")
+    file_total_size = int(server_response.decode())
+    received_size = 0
+    f = open(filename + ".new", "wb")
+    m = hashlib.md5()
+    while received_size < file_total_size:
+        size = min(1024, file_total_size - received_size)
+        data = client.recv(size)
+        received_size += len(data)
+        m.update(data)
+        f.write(data)
+    f.close()
+    server_file_md5 = client.recv(1024)
+    print(server_file_md5.decode(), m.hexdigest(), flush=True)
+client.close()
+`;
+const articleServer = `
+import hashlib, os, socket
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen()
+print("listening on %s:%d" % server.getsockname(), flush=True)
+while True:
+    conn, addr = server.accept()
+    while True:
+        data = conn.recv(1024)
+        if not data:
+            break
+        cmd, filename = data.decode().split()
+        if os.path.isfile(filename):
+            f = open(filename, "rb")
+            m = hashlib.md5()
+            conn.send(str(os.stat(filename).st_size).encode())
+            conn.recv(1024)
+            for line in f:
+                m.update(line)
+                conn.send(line)
+            f.close()
+            conn.send(m.hexdigest().encode())
+`;
+
+describe("07-ftp-get and the article's Python programs", { skip: noPython }, () => {
+  const files = transferFiles();
+  after(() => files.remove());
+  const names = ['empty.bin', 'one.bin', 'k.bin', 'big.bin'];
+
+  test('the article client gets every size from our server, MD5s equal', async () => {
+    const server = await startServer(serverFile, ['--root', files.root]);
+    const peer = spawnProgram(python, ['-c', articleClient, String(server.port), ...names], {
+      cwd: files.downloads,
+    });
+    await peer.exited;
+    await server.stop();
+    const md5s = names.map((name) => md5Of(path.join(files.root, name)));
+    assert.deepEqual(
+      peer.out,
+      md5s.map((md5) => `${md5} ${md5}`),
+    );
+    for (const name of names) {
+      assert.equal(
+        md5Of(path.join(files.downloads, `${name}.new`)),
+        md5Of(path.join(files.root, name)),
+      );
+    }
+  });
+
+  test('our client gets every size from the article server, MD5s equal', async () => {
+    const peer = await startPython(articleServer, files.root);
+    const result = await runLesson(clientFile, ['--port', String(peer.port)], {
+      stdin: names.map((name) => `get ${name}`),
+      cwd: files.downloads,
+    });
+    await peer.stop('SIGKILL');
+    assert.equal(result.code, 0);
+    assert.equal(result.out.filter((line) => line.endsWith('(match)')).length, names.length);
+  });
+});
