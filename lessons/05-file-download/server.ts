@@ -60,7 +60,7 @@ server.on('connection', async (client) => {
     if (!(await stat(file)).isFile())
       throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
 
-    // 7. Send the file (发送文件的数据给客户端), streamed: one chunk in memory at a time, and
+    // 7. Send the file (发送文件的数据给客户端), streamed: a few 64 KiB chunks in memory at most;
     //    pipeline() waits for 'drain' whenever the client reads slower than the disk.
     // Pitfall: the article reads the whole file with f.read() and calls send() once, which may
     //    send only part of it. pipeline() sends it all, then closes our side (FIN).
