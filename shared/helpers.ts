@@ -183,6 +183,7 @@ export async function resolveInside(root: string, name: string): Promise<string>
   if (name.split(/[\\/]/).includes('..')) throw refuse("'..' leads out of the folder");
   const rootReal = await realpath(root);
   const fileReal = await realpath(path.join(rootReal, name)); // follows every symbolic link
+  if (fileReal === rootReal) throw refuse('the folder itself, not a file in it');
   if (!fileReal.startsWith(rootReal + path.sep))
     throw refuse('a link that leads out of the folder');
   return fileReal;
