@@ -17,7 +17,7 @@ for (const target of targets) {
     before(async () => {
       const prepared = await target.setup?.();
       cleanup = prepared?.cleanup ?? cleanup;
-      server = await startServer(target.file, prepared?.args);
+      server = await startServer(target.file, prepared?.args, { cwd: prepared?.cwd });
     });
     after(async () => {
       const exit = await server.stop();

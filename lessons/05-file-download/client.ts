@@ -8,7 +8,7 @@
  * Sends a file name, then writes every byte the server sends until it closes the connection to
  * `[复件]NAME` in the current folder.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -33,14 +33,21 @@ client.end(name);
 // 6. Receive the file (接收要下载的文件) and 7. write it (写入文件) as it comes.
 // Pitfall: the article does one recv(1024), so a file over 1 KiB is cut short. TCP is a stream
 //    with no message edges; the file ends where the server closes the connection.
-// The file is created at the first byte, so a download that brings nothing leaves no empty file.
+// The file is created at the first byte, so a download that brings nothing leaves no empty file,
+// and under a temporary name, renamed once the server has closed normally: a broken download
+// never looks like a finished one.
+const partial = `${target}.part`;
+process.on('exit', () => rmSync(partial, { force: true }));
 client.once('data', (first: Buffer) => {
   client.pause();
   client.unshift(first);
-  const output = createWriteStream(target);
+  const output = createWriteStream(partial);
   // pipeline() stops reading from the network while the disk catches up (backpressure).
   pipeline(client, output).then(
-    () => console.log(`saved ${output.bytesWritten} bytes to ${target}`),
+    () => {
+      renameSync(partial, target);
+      console.log(`saved ${output.bytesWritten} bytes to ${target}`);
+    },
     (err: NodeJS.ErrnoException) => exitWith(1, `error: ${target}: ${err.message}`),
   );
 });

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {
@@ -27,10 +27,13 @@ const usage = 'client.ts [--host 127.0.0.1] [--port 9999] [--timeout 10]';
 const args = parseCli(usage, 9999, { timeout: { type: 'string', default: '10' } });
 const timeout = seconds(args.timeout, usage);
 const quit = (err: Error) => exitWith(1, `error: ${err.message}`);
+let partial = ''; // the copy being written, removed at exit unless it was renamed
+process.on('exit', () => partial && rmSync(partial, { force: true }));
+// A progress bar drawn over itself with \r, on a terminal only: a pipe gets none.
+const bar = (p: number) => `\r[${'#'.repeat(p / 5).padEnd(20, '.')}] ${p}%${p < 100 ? '' : '\n'}`;
 
-// Receive exactly `size` bytes into the file `target` and resolve with their MD5. Never ask for
-// more than is left, so the MD5 behind the file stays in the socket, and wait for 'drain' when
-// the disk is slower than the network (backpressure). A progress bar only on a terminal.
+// Receive exactly `size` bytes into `target` and resolve with their MD5. Never ask for more than is
+// left (the MD5 follows), and wait for 'drain' when the disk is slower (backpressure).
 async function receiveFile(target: string, size: number): Promise<string> {
   const output = createWriteStream(target).on('error', quit);
   const md5 = createHash('md5');
@@ -42,14 +45,9 @@ async function receiveFile(target: string, size: number): Promise<string> {
     received += chunk.length;
     if (!output.write(chunk)) await once(output, 'drain');
     const percent = Math.floor((received / size) * 100);
-    if (process.stdout.isTTY && percent !== shown) {
-      shown = percent;
-      const bar = '#'.repeat(percent / 5).padEnd(20, '.');
-      process.stdout.write(`\r[${bar}] ${percent}%${percent === 100 ? '\n' : ''}`);
-    }
+    if (process.stdout.isTTY && percent !== shown) process.stdout.write(bar((shown = percent)));
   }
-  output.end();
-  await once(output, 'close');
+  await new Promise((finished) => output.end(finished));
   return md5.digest('hex');
 }
 
@@ -77,12 +75,15 @@ try {
       // 5. Send the ack (send(b"ready to recv file")).
       client.write('ready to recv file');
       // 6. Receive exactly that many bytes into <file>.new (while received_size < total: recv).
+      //    Written as <file>.new.part, renamed only if the MD5s match: a bad copy never looks done.
       const target = `${path.basename(command.split(/\s+/)[1] ?? 'download')}.new`;
-      const clientMd5 = await receiveFile(target, Number(reply));
+      partial = `${target}.part`;
+      const clientMd5 = await receiveFile(partial, Number(reply));
       console.log(`received ${reply} bytes into ${target}`);
       // 7. Receive the server's MD5 (recv(1024)): exactly 32 hex characters. Compare.
       const serverMd5 = (await readExactly(client, 32)).toString('latin1');
       const match = serverMd5 === clientMd5;
+      if (match) renameSync(partial, target);
       console.log(`server md5: ${serverMd5}`);
       console.log(`client md5: ${clientMd5} (${match ? 'match' : 'MISMATCH: the copy differs'})`);
       if (!match) process.exitCode = 1;

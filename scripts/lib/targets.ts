@@ -2,7 +2,11 @@
 // robustness tests and the fuzzer throw bad input at each one, then check that the probe still
 // gets the right answer. A new lesson's server joins by adding an entry here.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import type net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { connect, datagram, readAll, readUntil, within } from './peer.ts';
 import type { Proc } from './proc.ts';
 
@@ -11,18 +15,43 @@ export interface Target {
   /** The server file, relative to the repo root. */
   file: string;
   transport: 'tcp' | 'udp';
-  /** Extra server arguments, and anything to prepare first (a folder to serve, say). */
-  setup?: () => Promise<{ args: string[]; cleanup: () => void }>;
+  /** Extra server arguments, a folder to run in, and anything to prepare first. */
+  setup?: () => Promise<Prepared>;
   /** A normal client's exchange; throws if the answer is wrong. */
   probe: (port: number, server: Proc, id: number) => Promise<void>;
   /** A request that is valid for this protocol (sent before a reset or a half-close). */
   request: Buffer;
-  /** Start an exchange whose answer is large, on a socket that will never read it; returns
-   *  how many bytes it queued to send. */
-  bigReply?: (socket: net.Socket) => number;
+  /** Start an exchange whose answer is large, on a socket that will then never read. */
+  bigReply?: (socket: net.Socket) => Promise<void> | void;
+}
+
+export interface Prepared {
+  args: string[];
+  cwd?: string;
+  cleanup: () => void;
 }
 
 const PATIENCE = 5000;
+/** The small file every file server offers, and a large one for slow readers. */
+export const HELLO = 'hello 你好\n'.repeat(100);
+const BIG = 256 * 1024 * 1024;
+
+/** A scratch folder with root/hello.txt, root/big.bin (sparse, 256 MiB) and secret.txt beside it. */
+export function fileRoot(): Prepared & { base: string; root: string } {
+  const base = mkdtempSync(path.join(tmpdir(), 'socket-lessons-serve-'));
+  const root = path.join(base, 'root');
+  mkdirSync(root);
+  writeFileSync(path.join(root, 'hello.txt'), HELLO);
+  writeFileSync(path.join(root, 'big.bin'), '');
+  truncateSync(path.join(root, 'big.bin'), BIG); // sparse: no disk used, reads give zeros
+  writeFileSync(path.join(base, 'secret.txt'), 'TOP SECRET: outside the served folder\n');
+  return {
+    base,
+    root,
+    args: ['--root', root],
+    cleanup: () => rmSync(base, { recursive: true, force: true }),
+  };
+}
 
 export const targets: Target[] = [
   {
@@ -80,7 +109,80 @@ export const targets: Target[] = [
       // Everything sent comes back: send a lot and never read the echo.
       const chunk = Buffer.alloc(1024 * 1024, 'a');
       for (let i = 0; i < 64; i++) socket.write(chunk);
-      return 64 * chunk.length;
+    },
+  },
+  {
+    lesson: '05-file-download',
+    file: 'lessons/05-file-download/server.ts',
+    transport: 'tcp',
+    setup: async () => fileRoot(),
+    request: Buffer.from('hello.txt'),
+    async probe(port) {
+      const socket = await connect(port);
+      const everything = readAll(socket);
+      socket.end('hello.txt'); // the name, then our FIN: the name is complete
+      assert.equal((await within(PATIENCE, '05 probe', everything)).toString(), HELLO);
+    },
+    bigReply: (socket) => void socket.end('big.bin'),
+  },
+  {
+    lesson: '06-remote-shell',
+    file: 'lessons/06-remote-shell/server.ts',
+    transport: 'tcp',
+    // Bad input becomes shell commands here: run them in a scratch folder, briefly.
+    setup: async () => {
+      const scratch = mkdtempSync(path.join(tmpdir(), 'socket-lessons-shell-'));
+      return {
+        args: ['--timeout', '2'],
+        cwd: scratch,
+        cleanup: () => rmSync(scratch, { recursive: true, force: true }),
+      };
+    },
+    request: Buffer.from('echo hello'),
+    async probe(port, _server, id) {
+      const socket = await connect(port);
+      const expected = `probe ${id} 你好\n`;
+      const sizeText = String(Buffer.byteLength(expected));
+      const size = readUntil(socket, (got) => got.toString() === sizeText);
+      socket.write(`echo probe ${id} 你好`);
+      await within(PATIENCE, '06 probe: size', size);
+      const output = readUntil(socket, (got) => got.length >= Buffer.byteLength(expected));
+      socket.write('准备接受');
+      assert.equal((await within(PATIENCE, '06 probe: output', output)).toString(), expected);
+      socket.end();
+    },
+    async bigReply(socket) {
+      // 8 MB of output: the server holds it (its length goes first) but must not copy it again.
+      const size = readUntil(socket, (got) => got.toString() === '8000000');
+      socket.write('head -c 8000000 /dev/zero');
+      await within(PATIENCE, '06 big answer: size', size);
+      socket.write('准备接受');
+    },
+  },
+  {
+    lesson: '07-ftp-get',
+    file: 'lessons/07-ftp-get/server.ts',
+    transport: 'tcp',
+    setup: async () => fileRoot(),
+    request: Buffer.from('get hello.txt'),
+    async probe(port) {
+      const socket = await connect(port);
+      const length = Buffer.byteLength(HELLO);
+      const size = readUntil(socket, (got) => got.toString() === String(length));
+      socket.write('get hello.txt');
+      await within(PATIENCE, '07 probe: size', size);
+      const rest = readUntil(socket, (got) => got.length >= length + 32);
+      socket.write('ready to recv file');
+      const got = await within(PATIENCE, '07 probe: file and md5', rest);
+      assert.equal(got.subarray(0, length).toString(), HELLO);
+      assert.equal(got.subarray(length).toString(), createHash('md5').update(HELLO).digest('hex'));
+      socket.end();
+    },
+    async bigReply(socket) {
+      const size = readUntil(socket, (got) => got.toString() === String(BIG));
+      socket.write('get big.bin');
+      await within(PATIENCE, '07 big answer: size', size);
+      socket.write('ready to recv file');
     },
   },
 ];
