@@ -141,6 +141,7 @@ export function readExactly(stream: Readable, size: number): Promise<Buffer> {
       const data: Buffer | null = stream.read(size);
       // At the end of the stream read() hands over whatever is left, which may be short.
       if (data !== null) settle(data.length === size ? null : closedEarly(data.length), data);
+      else if (stream.readableEnded) settle(closedEarly(0)); // it had ended before we asked
     };
     const closedEarly = (got: number) =>
       new Error(`connection closed after ${got} of ${size} bytes`);

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { explain, hostPort, resolveInside } from '../shared/helpers.ts';
+import { explain, hostPort, readExactly, resolveInside } from '../shared/helpers.ts';
 
 describe('explain', () => {
   const cases: [string, string][] = [
@@ -61,5 +62,21 @@ describe('resolveInside', () => {
   }
   test('a missing file keeps ENOENT', async () => {
     await assert.rejects(resolveInside(root, 'nope.txt'), { code: 'ENOENT' });
+  });
+});
+
+describe('readExactly', () => {
+  test('waits for bytes split over many writes', async () => {
+    const stream = new PassThrough();
+    const read = readExactly(stream, 6);
+    for (const byte of Buffer.from('你好')) stream.write(Buffer.from([byte]));
+    assert.equal((await read).toString(), '你好');
+  });
+  test('rejects when the stream ends first, even if it ended before the call', async () => {
+    const stream = new PassThrough();
+    const early = readExactly(stream, 4);
+    stream.end('ab');
+    await assert.rejects(early, /connection closed after 2 of 4 bytes/);
+    await assert.rejects(readExactly(stream, 4), /connection closed after 0 of 4 bytes/);
   });
 });

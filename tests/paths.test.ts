@@ -1,0 +1,103 @@
+// One corpus of path-traversal attempts, thrown at every server that hands out files. Not one
+// byte from outside the served folder may come back, while the files inside are served.
+import assert from 'node:assert/strict';
+import { symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { connect, readAll, readUntil, within } from '../scripts/lib/peer.ts';
+import { startServer } from '../scripts/lib/proc.ts';
+import { fileRoot, HELLO } from '../scripts/lib/targets.ts';
+
+const files = fileRoot();
+const secret = path.join(files.base, 'secret.txt');
+symlinkSync(secret, path.join(files.root, 'escape.txt')); // a link inside that leads outside
+symlinkSync(path.join(files.root, 'hello.txt'), path.join(files.root, 'inside.txt'));
+after(files.cleanup);
+
+/** Names a client might send to reach outside the root. */
+const attempts = [
+  '../secret.txt',
+  '..\\secret.txt',
+  '../../../../../../../../etc/passwd',
+  '/etc/passwd',
+  secret,
+  'C:\\Windows\\win.ini',
+  '\\\\server\\share\\secret.txt',
+  '%2e%2e%2fsecret.txt',
+  '%2e%2e/secret.txt',
+  '..%2fsecret.txt',
+  '%2e%2e%5csecret.txt',
+  '....//secret.txt',
+  'sub/../../secret.txt',
+  './../secret.txt',
+  'hello.txt/../../secret.txt',
+  'hello.txt\0../secret.txt',
+  '../secret.txt\0hello.txt',
+  'escape.txt',
+  `${'a/'.repeat(3000)}../secret.txt`,
+  '.',
+  '',
+];
+
+interface FileServer {
+  lesson: string;
+  file: string;
+  /** What the server sends back for a name. */
+  fetch: (port: number, name: string) => Promise<Buffer>;
+}
+
+const servers: FileServer[] = [
+  {
+    lesson: '05-file-download',
+    file: 'lessons/05-file-download/server.ts',
+    async fetch(port, name) {
+      const socket = await connect(port);
+      const answer = readAll(socket);
+      socket.end(name);
+      return within(5000, `05 ${JSON.stringify(name)}`, answer);
+    },
+  },
+  {
+    lesson: '07-ftp-get',
+    file: 'lessons/07-ftp-get/server.ts',
+    async fetch(port, name) {
+      // `get NAME`: the answer is a size (the file was found) or an `error: ...` line.
+      const socket = await connect(port);
+      const answer = readUntil(socket, (got) => /^(\d+|error: .+)$/s.test(got.toString()));
+      socket.write(`get ${name}`);
+      const got = await within(5000, `07 ${JSON.stringify(name)}`, answer);
+      socket.destroy();
+      return got;
+    },
+  },
+];
+
+for (const server of servers) {
+  describe(`${server.lesson} serves nothing from outside its root`, () => {
+    let running: Awaited<ReturnType<typeof startServer>>;
+    before(async () => {
+      running = await startServer(server.file, ['--root', files.root]);
+    });
+    after(() => running.stop());
+
+    test('files inside the root, and links that stay inside, are served', async () => {
+      const expected = server.lesson === '07-ftp-get' ? String(Buffer.byteLength(HELLO)) : HELLO;
+      for (const name of ['hello.txt', 'inside.txt']) {
+        assert.equal((await server.fetch(running.port, name)).toString(), expected, name);
+      }
+    });
+
+    for (const name of attempts) {
+      test(`refuses ${JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)}`, async () => {
+        const answer = (await server.fetch(running.port, name)).toString();
+        assert.ok(
+          !answer.includes('TOP SECRET') && !answer.includes('root:'),
+          answer.slice(0, 200),
+        );
+        if (server.lesson === '07-ftp-get') assert.match(answer, /^error: /);
+        else assert.equal(answer, '');
+        assert.equal(running.child.exitCode, null, 'the server is still running');
+      });
+    }
+  });
+}
