@@ -189,11 +189,14 @@ export async function runDemo(
 
 /**
  * Replace what changes from run to run: the server's real port becomes the article's port, and
- * each client's ephemeral port becomes 50001, 50002 ... in order of first appearance.
+ * each client's ephemeral port becomes 50001, 50002 ... in order of first appearance. An HTTP
+ * `Date:` header shows one fixed time.
  */
 export function normalise(text: string, realPort: number, articlePort: number): string {
   const ephemeral = new Map<string, number>();
   const address = /((?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-fA-F:.]+\]):(\d{1,5})\b/g;
+  const date = /^Date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/gm;
+  text = text.replace(date, 'Date: Sun, 22 Nov 2026 08:00:00 GMT');
   return text.replace(address, (_all, host: string, port: string) => {
     if (Number(port) === realPort || Number(port) === articlePort) return `${host}:${articlePort}`;
     if (!ephemeral.has(port)) ephemeral.set(port, 50001 + ephemeral.size);

@@ -1,0 +1,69 @@
+/**
+ * @title Raw HTTP client (HTTP 客户端)
+ * @article 004 "4. 自定义简单的静态服务器"; 001 "四、web服务的应用"
+ * @run npx tsx lessons/09-http-server/client.ts [--port 8080] [--path /go]
+ * @run deno run --allow-net lessons/09-http-server/client.ts [--port 8080] [--path /go]
+ * @run bun lessons/09-http-server/client.ts [--port 8080] [--path /go]
+ *
+ * What a browser does first, by hand on node:net: send a GET, then print the status line, the
+ * header fields and the body. The body ends after Content-Length bytes, or when the server closes.
+ */
+import net from 'node:net';
+import { exitWith, fail, hostPort, parseCli, usageError } from '../../shared/helpers.ts';
+
+const usage = 'client.ts [--host 127.0.0.1] [--port 8080] [--path /go]';
+const args = parseCli(usage, 8080, { path: { type: 'string', default: '/go' } });
+if (!/^\/\S*$/.test(args.path)) usageError(`invalid path '${args.path}': start it with /`, usage);
+const MAX_HEAD = 64 * 1024;
+
+// 1. Connect (what the browser does when you open http://127.0.0.1:8080/go).
+const client = net.connect({ host: args.host, port: args.port });
+client.on('error', (err) => fail(err, args.host, args.port));
+
+// 2. Send the request: the request line, the header fields, and a blank line that ends them.
+//    HTTP/1.1 requires Host. No body, so no Content-Length.
+const fields = [`Host: ${hostPort(args.host, args.port)}`, 'User-Agent: socket-lessons'];
+client.write(`GET ${args.path} HTTP/1.1\r\n${fields.join('\r\n')}\r\n\r\n`);
+
+// 3. Receive the head: everything up to the blank line, however many reads it takes.
+const chunks: Buffer[] = [];
+let received = 0;
+let bodyStart = -1; // where the body begins, once the head is complete
+let bodyLength = -1; // from Content-Length; -1 means "until the server closes"
+client.on('data', (chunk: Buffer) => {
+  chunks.push(chunk);
+  received += chunk.length;
+  if (bodyStart < 0) {
+    const all = Buffer.concat(chunks);
+    const end = all.indexOf('\r\n\r\n');
+    if (end < 0 && received > MAX_HEAD) exitWith(1, 'error: the response head is too long');
+    if (end < 0) return;
+    bodyStart = end + 4;
+    // 4. The length of the body: Content-Length if the server sent one. 204 and 304 have none.
+    const head = all.subarray(0, end).toString('latin1');
+    const length = /^content-length:[ \t]*(\d+)[ \t]*$/im.exec(head);
+    if (length) bodyLength = Number(length[1]);
+    if (/^HTTP\/\d\.\d (204|304) /.test(head)) bodyLength = 0;
+  }
+  if (bodyLength >= 0 && received - bodyStart >= bodyLength) finish();
+});
+// 5. Or read until the server closes (recv() returns b''), as the article's servers need.
+client.on('end', () => finish());
+
+// 6. Print the status line, the header fields, a blank line and the body; then close.
+let finished = false;
+function finish() {
+  if (finished) return;
+  finished = true;
+  const all = Buffer.concat(chunks);
+  if (bodyStart < 0) return exitWith(1, 'error: the server closed before a whole response head');
+  const body = all.subarray(bodyStart, bodyLength >= 0 ? bodyStart + bodyLength : undefined);
+  console.log(all.subarray(0, bodyStart).toString('latin1').trimEnd().replaceAll('\r\n', '\n'));
+  console.log('');
+  const text = body.toString('utf8');
+  process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  if (body.length < bodyLength) {
+    exitWith(1, `error: the server closed after ${body.length} of ${bodyLength} body bytes`);
+  }
+  client.end();
+}

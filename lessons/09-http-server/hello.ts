@@ -1,0 +1,60 @@
+/**
+ * @title Hello, World over HTTP (web服务的应用)
+ * @article 001 "四、web服务的应用"
+ * @run npx tsx lessons/09-http-server/hello.ts [--port 8080]
+ * @run deno run --allow-net lessons/09-http-server/hello.ts [--port 8080]
+ * @run bun lessons/09-http-server/hello.ts [--port 8080]
+ *
+ * The smallest web server: every request gets `Hello, World`. Done right it is still small: it
+ * reads the whole request head, and its response says how long it is.
+ */
+import net from 'node:net';
+import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
+
+const args = parseCli('hello.ts [--host 127.0.0.1] [--port 8080]', 8080, {});
+const MAX_HEAD = 8 * 1024;
+const body = 'Hello, World';
+
+// 1. Create the socket, bind and listen(5) (socket, bind(('localhost', 8080)), listen(5)).
+const server = net.createServer();
+server.on('error', (err) => fail(err, args.host, args.port));
+server.listen({ host: args.host, port: args.port, backlog: 5 }, () => {
+  const { address, port } = server.address() as net.AddressInfo;
+  console.log(`listening on ${hostPort(address, port)}`);
+});
+
+// 2. Accept a connection (accept) and handle its request (handle_request).
+server.on('connection', (client) => {
+  const peer = hostPort(client.remoteAddress, client.remotePort);
+  console.log(`${peer} connected`);
+  client.on('error', (err) => console.log(`${peer} error: ${err.message}`));
+  client.on('close', () => console.log(`${peer} disconnected`));
+  client.setTimeout(10_000, () => client.destroy()); // a client that never finishes its request
+
+  // 3. Receive the request (recv(1024)). Pitfall: one recv() may hold part of the request; the
+  //    head ends at the first blank line, however many reads it takes.
+  let head = '';
+  client.setEncoding('latin1');
+  client.on('data', (text: string) => {
+    if (client.writableEnded) return; // answered: the rest is read and dropped
+    head += text;
+    if (head.search(/\r?\n\r?\n/) < 0) {
+      if (head.length > MAX_HEAD) client.destroy(); // too long to be a request head
+      return;
+    }
+    console.log(`${peer} ${head.slice(0, head.search(/\r?\n/))}`); // e.g. GET / HTTP/1.1
+
+    // 4. Send the status line and headers, then 5. the body.
+    // Pitfall: the article sends str, which Python 3's send() refuses (TypeError: it wants
+    //    bytes). It also sends no Content-Length: only closing the connection ends the body.
+    const bytes = Buffer.byteLength(body);
+    const fields = `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${bytes}`;
+    // 6. Close (connection.close()): end() sends FIN after the response. We keep reading until
+    //    the client closes, because closing with unread bytes would send a reset instead, and
+    //    the client could lose the response.
+    client.end(`HTTP/1.1 200 OK\r\n${fields}\r\nConnection: close\r\n\r\n${body}`);
+  });
+});
+
+// 7. Stop (close): on Ctrl+C or SIGTERM.
+onShutdown(() => server.close());

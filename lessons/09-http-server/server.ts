@@ -1,0 +1,78 @@
+/**
+ * @title HTTP server on raw TCP (自定义简单的静态服务器)
+ * @article 004 "4. 自定义简单的静态服务器"
+ * @run npx tsx lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10]
+ * @run deno run --allow-net --allow-read lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10]
+ * @run bun lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10]
+ *
+ * An HTTP/1.1 server on node:net, not node:http: `/go` greets you with your IP address, any
+ * other path gets a 404 page. Requests may arrive in pieces, and one connection serves many.
+ */
+import { readFileSync, writeSync } from 'node:fs';
+import net from 'node:net';
+import { fail, hostPort, onShutdown, parseCli, seconds } from '../../shared/helpers.ts';
+import { type Answer, serveRequests } from './connection.ts';
+import { escapeHtml, type Request } from './http.ts';
+
+const usage = 'server.ts [--host 127.0.0.1] [--port 8080] [--header-timeout 10]';
+const args = parseCli(usage, 8080, { 'header-timeout': { type: 'string', default: '10' } });
+const headerTimeoutMs = seconds(args['header-timeout'], usage) * 1000;
+
+// Pitfall: the article opens 'welcome.html' from the current directory, so the server works
+//    only when started in its own folder. We find the templates beside this file.
+function template(name: string): string {
+  try {
+    return readFileSync(new URL(name, import.meta.url), 'utf8');
+  } catch (err) {
+    writeSync(
+      2,
+      `error: cannot read ${name} beside server.ts (${(err as Error & { code?: string }).code})\n`,
+    );
+    process.exit(1);
+  }
+}
+const welcome = template('welcome.html');
+const other = template('other.html');
+const html = 'Content-Type: text/html; charset=utf-8';
+const text = 'Content-Type: text/plain; charset=utf-8';
+
+// 1. Create the socket, bind and listen(128). Pitfall: the article sets SO_REUSEADDR after
+//    bind(), too late to help a restart; Node sets it before binding.
+const server = net.createServer();
+server.on('error', (err) => fail(err, args.host, args.port));
+server.listen({ host: args.host, port: args.port, backlog: 128 }, () => {
+  const { address, port } = server.address() as net.AddressInfo;
+  console.log(`listening on ${hostPort(address, port)}`);
+});
+
+// 2. Accept each client (accept, then a thread each): Node's 'connection' event. One event loop
+//    serves every connection, so there are no threads to start.
+server.on('connection', (socket) => {
+  const peer = hostPort(socket.remoteAddress, socket.remotePort);
+  console.log(`${peer} connected`);
+  socket.on('error', (err) => console.log(`${peer} error: ${err.message}`));
+  socket.on('close', () => console.log(`${peer} disconnected`));
+
+  // 3. Receive and parse each request (recv(1024), split(" ")). Pitfall: one read is not a
+  //    request. The article parses whatever one recv() returned, so a request that arrives in
+  //    pieces is cut, and a request line without spaces raises IndexError. connection.ts reads
+  //    until the end of the head, answers malformed requests with 400, and keeps the connection.
+  serveRequests(socket, peer, headerTimeoutMs, (request) => route(request, socket));
+});
+
+// 4. Route by path: `/go` is the welcome page, anything else the error page.
+// Pitfall: the article answers 200 with the error page for every unknown path; the status must
+//    say 404, or browsers, caches and crawlers take it for a real page.
+function route(request: Request, socket: net.Socket): Answer {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return { status: 405, body: '405 Method Not Allowed\n', fields: [text, 'Allow: GET, HEAD'] };
+  }
+  if (request.path !== '/go') return { status: 404, body: other, fields: [html] };
+  // 5. Render the template: the client's IP in place of {{content}}, HTML-escaped, as anything
+  //    put into a page must be.
+  const page = welcome.replaceAll('{{content}}', escapeHtml(socket.remoteAddress ?? ''));
+  return { status: 200, body: page, fields: [html] };
+}
+
+// 6. Stop (server.close()): on Ctrl+C or SIGTERM.
+onShutdown(() => server.close());
