@@ -2,13 +2,23 @@
 // Each scenario starts the real lesson processes, runs a bounded load against them, and compares
 // the lesson with a baseline measured in the same run: on a shared machine absolute figures drift,
 // ratios much less. Prints a table; --json also writes the figures to FILE.
+import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chalk } from 'zx';
-import { spawnLesson } from './lib/proc.ts';
+import { type Proc, spawnLesson } from './lib/proc.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -143,7 +153,210 @@ async function udp(): Promise<Row[]> {
   return rows;
 }
 
-const scenarios: Record<string, () => Promise<Row[]>> = { echo, udp };
+/** Sample a process's peak memory (VmHWM) every 50 ms until it exits; resolves with the peak. */
+async function peakMemory(pid: number | undefined, exited: Promise<unknown>): Promise<number> {
+  let peak = 0;
+  let done = false;
+  exited.then(() => {
+    done = true;
+  });
+  while (!done) {
+    try {
+      const { readFile } = await import('node:fs/promises');
+      const kib = (await readFile(`/proc/${pid}/status`, 'utf8')).match(
+        /^VmHWM:\s+(\d+) kB$/m,
+      )?.[1];
+      peak = Math.max(peak, Number(kib ?? 0) * 1024);
+    } catch {
+      break; // gone, or no /proc here
+    }
+    await pause(50);
+  }
+  return peak;
+}
+
+const MB = 1e6;
+const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+
+/** One transfer: start the sender, run the receiver to its end; MB/s and both peaks. */
+async function transfer(
+  sender: () => Promise<{ proc: Proc; port: number }>,
+  receiver: (port: number) => Proc,
+  size: number,
+) {
+  const { proc: server, port } = await sender();
+  const serverPeak = peakMemory(server.child.pid, server.exited);
+  const started = performance.now();
+  const client = receiver(port);
+  const clientPeak = peakMemory(client.child.pid, client.exited);
+  const exit = await client.exited;
+  const seconds = (performance.now() - started) / 1000;
+  await server.stop();
+  if (exit.code !== 0)
+    throw new Error(`receiver failed: ${[...client.out, ...client.err].join(' ')}`);
+  return { rate: size / MB / seconds, sender: await serverPeak, receiver: await clientPeak };
+}
+
+async function files(): Promise<Row[]> {
+  const size = (quick ? 256 : 1024) * 2 ** 20;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'socket-lessons-bench-'));
+  try {
+    // A real file (random 1 MiB blocks), so the sender reads what a disk would give it.
+    const file = path.join(dir, 'big.bin');
+    const block = Buffer.from(
+      Array.from({ length: 2 ** 20 }, () => Math.floor(Math.random() * 256)),
+    );
+    const fd = openSync(file, 'w');
+    for (let written = 0; written < size; written += block.length) writeSync(fd, block);
+    closeSync(fd);
+    const downloads = mkdtempSync(path.join(dir, 'dl-'));
+    const lessonServer = (lesson: string) => async () => {
+      const { server, port } = await serve(`lessons/${lesson}/server.ts`, ['--root', dir]);
+      return { proc: server, port };
+    };
+    const received = (name: string) => statSync(path.join(downloads, name)).size;
+    const rows: Row[] = [];
+
+    const pipeline = await transfer(
+      async () => {
+        const { server, port } = await serve('scripts/bench/pipe-sender.ts', ['--file', file]);
+        return { proc: server, port };
+      },
+      (port) =>
+        spawnLesson('scripts/bench/pipe-receiver.ts', [
+          String(port),
+          path.join(downloads, 'pipe.bin'),
+        ]),
+      size,
+    );
+    if (received('pipe.bin') !== size)
+      throw new Error(`the pipeline baseline received ${received('pipe.bin')} bytes`);
+    let nc: number | null = null;
+    if (findNc()) {
+      // nc -v says "Listening on ..." on stderr once it listens: that is its readiness line.
+      const port = 40000 + Math.floor(Math.random() * 20000);
+      const output = openSync(path.join(downloads, 'nc.bin'), 'w');
+      const listener = spawn('nc', ['-v', '-l', '127.0.0.1', String(port)], {
+        stdio: ['ignore', output, 'pipe'],
+      });
+      await new Promise((resolve) => listener.stderr?.once('data', resolve));
+      const started = performance.now();
+      const input = openSync(file, 'r');
+      spawn('nc', ['-N', '127.0.0.1', String(port)], { stdio: [input, 'ignore', 'ignore'] });
+      await new Promise((resolve) => listener.on('close', resolve));
+      nc = size / MB / ((performance.now() - started) / 1000);
+      if (received('nc.bin') !== size) throw new Error(`nc received ${received('nc.bin')} bytes`);
+      closeSync(output);
+      closeSync(input);
+    }
+
+    for (const lesson of ['05-file-download', '07-ftp-get']) {
+      const is05 = lesson === '05-file-download';
+      const result = await transfer(
+        lessonServer(lesson),
+        (port) =>
+          spawnLesson(
+            `lessons/${lesson}/client.ts`,
+            ['--port', String(port), ...(is05 ? ['--file', 'big.bin'] : [])],
+            {
+              cwd: downloads,
+              stdin: is05 ? [] : ['get big.bin', 'exit'],
+            },
+          ),
+        size,
+      );
+      const got = received(is05 ? '[复件]big.bin' : 'big.bin.new');
+      if (got !== size) throw new Error(`${lesson} received ${got} of ${size} bytes`);
+      const vsPipe = result.rate / pipeline.rate;
+      const vsNc = nc ? result.rate / nc : null;
+      const worst = Math.max(result.sender, result.receiver);
+      rows.push({
+        scenario: `file ${lesson.slice(0, 2)}: ${mib(size)} over loopback`,
+        lesson: `${Math.round(result.rate)} MB/s; peak RSS sender ${mib(result.sender)}, receiver ${mib(result.receiver)}`,
+        baseline: `pipeline ${Math.round(pipeline.rate)} MB/s (${vsPipe.toFixed(2)}×)${nc ? `; nc ${Math.round(nc)} MB/s (${vsNc?.toFixed(2)}×)` : '; nc not installed'}`,
+        ratio: vsPipe,
+        goal: '≥ 1.0× pipeline, ≥ 0.6× nc, RSS ≤ 100 MB',
+        met: vsPipe >= 1.0 && (vsNc === null || vsNc >= 0.6) && worst <= 100 * MB,
+      });
+    }
+    rows.push({
+      scenario: 'file baseline: plain Node pipeline',
+      lesson: '—',
+      baseline: `peak RSS sender ${mib(pipeline.sender)}, receiver ${mib(pipeline.receiver)} (the tsx loader alone is most of it)`,
+      ratio: null,
+      goal: '(reference)',
+      met: true,
+    });
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function findNc(): boolean {
+  return spawnSync('nc', ['-h']).error === undefined;
+}
+
+async function chat(): Promise<Row[]> {
+  const count = quick ? 1000 : 5000;
+  let joined = 0;
+  const server = spawnLesson('lessons/08-chat/server.ts', ['--port', '0'], {
+    keepLines: 10,
+    onLine: (_stream, line) => {
+      if (line.endsWith(' connected')) joined++;
+    },
+  });
+  const port = Number((await server.waitFor(/^listening on .+:(\d+)$/))[1]);
+  const sockets: net.Socket[] = [];
+  const texts = new Map<net.Socket, string>();
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: count }, () => {
+      const socket = net.connect(port, '127.0.0.1');
+      sockets.push(socket);
+      texts.set(socket, '');
+      socket.setEncoding('utf8');
+      socket.on('data', (text: string) => texts.set(socket, (texts.get(socket) ?? '') + text));
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 30000);
+        socket.once('connect', () => resolve(true));
+        socket.once('error', () => resolve(false));
+        socket.once('connect', () => clearTimeout(timer));
+      });
+    }),
+  );
+  const connectSeconds = (performance.now() - started) / 1000;
+  const connected = results.filter(Boolean).length;
+  for (let polls = 0; joined < connected && polls < 300; polls++) await pause(100);
+
+  /** Type a line into the server; resolve when every connected client has it (bounded). */
+  const everyoneGets = async (line: string) => {
+    const sent = performance.now();
+    server.child.stdin?.write(`${line}\n`);
+    const live = sockets.filter((_, index) => results[index]);
+    for (let polls = 0; polls < 6000; polls++) {
+      if (live.every((socket) => texts.get(socket)?.includes(`server: ${line}\n`))) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return performance.now() - sent;
+  };
+  await everyoneGets('warm-up'); // behind the join announcements: when it is through, they are
+  const broadcastMs = await everyoneGets('ping');
+  for (const socket of sockets) socket.destroy();
+  await server.stop();
+  return [
+    {
+      scenario: `chat 08: ${count} clients connect at once, then one broadcast`,
+      lesson: `${connected}/${count} connected (server saw ${joined}) in ${connectSeconds.toFixed(1)} s; broadcast reached all in ${broadcastMs.toFixed(0)} ms`,
+      baseline: '—',
+      ratio: null,
+      goal: `all ${count} served, broadcast ≤ 60 ms`,
+      met: connected === count && joined === count && broadcastMs <= 60,
+    },
+  ];
+}
+
+const scenarios: Record<string, () => Promise<Row[]>> = { echo, udp, files, chat };
 
 const chosen = positionals.length ? positionals : Object.keys(scenarios);
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
