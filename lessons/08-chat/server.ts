@@ -20,6 +20,9 @@ if (!(backlog >= 1 && Number.isInteger(backlog)))
   usageError(`invalid backlog '${args.backlog}'`, usage);
 /** A client that has this much of our output unread is too slow to keep. */
 const MAX_UNSENT = 1024 * 1024;
+/** The log shows the start of a long line, not a second copy of it. */
+const shown = (line: string) =>
+  line.length > 200 ? `${line.slice(0, 200)}… (${line.length})` : line;
 
 // 1. Create the socket, bind and listen (socket, bind, listen(10)). Node sets SO_REUSEADDR.
 //    The backlog is how many finished handshakes may wait for accept(); see the README.
@@ -61,7 +64,7 @@ server.on('connection', (client) => {
   // 4. Register the new client's socket for EPOLLIN: each readable event is a 'data' event,
   //    and readLines turns the byte stream into lines.
   readLines(client, (line) => {
-    console.log(`${peer}: ${line}`);
+    console.log(`${peer}: ${shown(line)}`);
     broadcast(`${peer}: ${line}`, client);
   });
 

@@ -15,10 +15,12 @@ const args = parseCli('hello.ts [--host 127.0.0.1] [--port 8080]', 8080, {});
 const MAX_HEAD = 8 * 1024;
 const body = 'Hello, World';
 
-// 1. Create the socket, bind and listen(5) (socket, bind(('localhost', 8080)), listen(5)).
+// 1. Create the socket, bind and listen (socket, bind(('localhost', 8080)), listen(5)).
+// Pitfall: a backlog of 5 leaves a burst of clients waiting seconds for retransmissions (see
+//    lesson 08's README); a browser alone opens up to six connections at once. We use 128.
 const server = net.createServer();
 server.on('error', (err) => fail(err, args.host, args.port));
-server.listen({ host: args.host, port: args.port, backlog: 5 }, () => {
+server.listen({ host: args.host, port: args.port, backlog: 128 }, () => {
   const { address, port } = server.address() as net.AddressInfo;
   console.log(`listening on ${hostPort(address, port)}`);
 });

@@ -185,4 +185,61 @@ export const targets: Target[] = [
       socket.write('ready to recv file');
     },
   },
+  {
+    lesson: '08-chat',
+    file: 'lessons/08-chat/server.ts',
+    transport: 'tcp',
+    // 200 probes are 400 clients at once: more than the article's backlog of 10 (see its README).
+    setup: async () => ({ args: ['--backlog', '1024'], cleanup: () => {} }),
+    request: Buffer.from('hello 你好\n'),
+    async probe(port, _server, id) {
+      const listener = await connect(port);
+      const welcome = readUntil(listener, (got) => got.includes('online\n'));
+      await within(PATIENCE, '08 probe: welcome', welcome);
+      const speaker = await connect(port);
+      const line = `127.0.0.1:${speaker.localPort}: probe ${id} 你好\n`;
+      const heard = readUntil(listener, (got) => got.includes(line));
+      speaker.write(`probe ${id} 你好\n`);
+      await within(PATIENCE, '08 probe: relay', heard);
+      listener.end();
+      speaker.end();
+    },
+    async bigReply(socket) {
+      // Another client talks a lot; the slow one is sent every line and never reads them.
+      const talker = await connect(socket.remotePort ?? 0);
+      for (let i = 0; i < 256; i++) talker.write(`${'x'.repeat(60000)}\n`);
+      talker.end();
+    },
+  },
+  {
+    lesson: '09-http-server',
+    file: 'lessons/09-http-server/server.ts',
+    transport: 'tcp',
+    request: Buffer.from('GET /go HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
+    async probe(port) {
+      const answer = await httpGet(port, '/go', '09 probe');
+      assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.ok(answer.includes('<strong id="ip">127.0.0.1</strong>'), answer);
+    },
+    // 20,000 requests in a row (pipelined) whose 8 MB of answers are never read.
+    bigReply: (socket) => void socket.write('GET /go HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(20000)),
+  },
+  {
+    lesson: '09-http-server (hello.ts)',
+    file: 'lessons/09-http-server/hello.ts',
+    transport: 'tcp',
+    request: Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
+    async probe(port) {
+      const answer = await httpGet(port, '/', '09 hello probe');
+      assert.match(answer, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nHello, World$/);
+    },
+  },
 ];
+
+/** One GET on a fresh connection that the server is asked to close; the whole answer. */
+async function httpGet(port: number, target: string, what: string): Promise<string> {
+  const socket = await connect(port);
+  const everything = readAll(socket);
+  socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+  return (await within(PATIENCE, what, everything)).toString();
+}
