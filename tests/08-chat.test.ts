@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Proc, runLesson, spawnLesson, startServer } from '../scripts/lib/proc.ts';
+import {
+  type Proc,
+  root,
+  runLesson,
+  spawnLesson,
+  spawnProgram,
+  startServer,
+} from '../scripts/lib/proc.ts';
 import { fakeServer, freeTcpPort } from './util.ts';
 
 const serverFile = 'lessons/08-chat/server.ts';
@@ -295,5 +304,68 @@ describe('08-chat: starting and stopping', { timeout: 20000 }, () => {
         ],
       ],
     );
+  });
+});
+
+const python = 'python3';
+const peers = path.join(root, 'tests', 'python', 'article_chat_http.py');
+const articleSkip =
+  process.platform !== 'linux'
+    ? "the article's chat uses epoll, which only Linux has"
+    : spawnSync(python, ['--version']).status !== 0
+      ? 'python3 is not installed'
+      : false;
+
+describe("08-chat and the article's Python programs", { skip: articleSkip, timeout: 20000 }, () => {
+  test("the article's client (no newlines) chats through our server", async () => {
+    const server = await startServer(serverFile);
+    cleanup.push(() => server.stop());
+    const listener = await rawClient(server.port);
+    const article = spawnProgram(python, ['-u', peers, 'chat-client', String(server.port)]);
+    cleanup.push(() => article.stop('SIGKILL'));
+    const [, joined] = await listener.received(2);
+    const them = joined.replace(/ joined$/, '');
+    article.child.stdin?.write('hello from python\n'); // input() strips the newline it sends
+    assert.deepEqual((await listener.received(3))[2], `${them}: hello from python`);
+    listener.socket.write('hello, article\n');
+    await article.waitFor(/hello, article$/);
+    server.child.stdin?.write('你好 python\n');
+    await article.waitFor(/server: 你好 python$/);
+    assert.deepEqual(article.out, [
+      `Received from server: welcome ${them}, 2 online`,
+      '', // the article prints our newline as one more line
+      `Received from server: ${listener.address}: hello, article`,
+      '',
+      'Received from server: server: 你好 python',
+      '',
+    ]);
+    await article.stop('SIGTERM');
+    assert.deepEqual((await listener.received(5)).slice(3), [
+      'server: 你好 python',
+      `${them} left`,
+    ]);
+  });
+
+  test("our client chats with the article's server", async () => {
+    const article = spawnProgram(python, ['-u', peers, 'chat-server', '0']);
+    cleanup.push(() => article.stop('SIGKILL'));
+    const [, port] = await article.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/);
+    const client = spawnLesson(clientFile, ['--port', port]);
+    cleanup.push(() => client.stop('SIGKILL'));
+    await article.waitFor(/^New connected by:/);
+    client.child.stdin?.write('hello 你好\n');
+    await article.waitFor(/^Received from client: hello 你好$/);
+    article.child.stdin?.write('hi from the article\n'); // sent with no newline
+    await client.waitFor(/^hi from the article$/);
+    client.child.stdin?.end();
+    assert.deepEqual(await client.exited, { code: 0, signal: null });
+    await article.waitFor(/^Client has been closed\.$/);
+    assert.deepEqual(client.out, ['hi from the article']);
+    assert.match(article.out[1], /^New connected by: \('127\.0\.0\.1', \d+\)$/);
+    assert.deepEqual(article.out.slice(2), [
+      'Received from client: hello 你好',
+      '',
+      'Client has been closed.',
+    ]);
   });
 });

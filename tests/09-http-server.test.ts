@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -417,5 +417,57 @@ describe('09-http-server: hello.ts and the client against other servers', {
     );
     const badTimeout = await runLesson(serverFile, ['--header-timeout', '0']);
     assert.deepEqual(badTimeout.code, 2);
+  });
+});
+
+const python = 'python3';
+const pythonSkip =
+  spawnSync(python, ['--version']).status === 0 ? false : 'python3 is not installed';
+
+describe("09-http-server and the article's Python programs", {
+  skip: pythonSkip,
+  timeout: 20000,
+}, () => {
+  test("our client reads the article's server, which closes instead of sending a length", async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'socket-lessons-article-http-'));
+    cleanup.push(() => rmSync(folder, { recursive: true, force: true }));
+    for (const name of ['welcome.html', 'other.html']) {
+      copyFileSync(path.join(root, dir, name), path.join(folder, name)); // it reads from its cwd
+    }
+    const peers = path.join(root, 'tests', 'python', 'article_chat_http.py');
+    const article = spawnProgram(python, ['-u', peers, 'http-server', '0'], { cwd: folder });
+    cleanup.push(() => article.stop('SIGKILL'));
+    const [, port] = await article.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/);
+    const lines = (body: string) => body.trimEnd().split('\n');
+    const go = await runLesson(clientFile, ['--port', port]);
+    assert.deepEqual(go.out, ['HTTP/1.1 200 OK', 'Server: PWS1.0', '', ...lines(welcome)]);
+    const missing = await runLesson(clientFile, ['--port', port, '--path', '/nothing']);
+    // The article's 200 for a missing page, which this lesson's server answers with 404.
+    assert.deepEqual(missing.out, ['HTTP/1.1 200 OK', 'Server: PWS1.0', '', ...lines(other)]);
+  });
+
+  test("Python's http.client, a client nobody here wrote, keeps one connection for four requests", async () => {
+    const server = await startServer(serverFile);
+    cleanup.push(() => server.stop());
+    const script = [
+      'import http.client, sys',
+      'c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))',
+      'for method, target in [("GET", "/go"), ("HEAD", "/go"), ("POST", "/go"), ("GET", "/x")]:',
+      '    c.request(method, target, body=b"hi" if method == "POST" else None)',
+      '    r = c.getresponse()',
+      '    body = r.read()',
+      '    print(method, target, r.status, r.reason, len(body), r.getheader("Allow"))',
+    ].join('\n');
+    const client = spawnProgram(python, ['-c', script, String(server.port)]);
+    assert.deepEqual(await client.exited, { code: 0, signal: null }, client.err.join('\n'));
+    const size = (body: string) => Buffer.byteLength(body);
+    assert.deepEqual(client.out, [
+      `GET /go 200 OK ${size(welcome)} None`,
+      'HEAD /go 200 OK 0 None',
+      'POST /go 405 Method Not Allowed 23 GET, HEAD',
+      `GET /x 404 Not Found ${size(other)} None`,
+    ]);
+    await server.waitFor(/disconnected$/);
+    assert.equal(server.out.filter((line) => line.endsWith(' connected')).length, 1);
   });
 });
