@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -394,6 +394,22 @@ describe('09-http-server: hello.ts and the client against other servers', {
     assert.deepEqual(
       [none.code, none.err],
       [1, ['error: the server closed before a whole response head']],
+    );
+  });
+
+  test('without its templates beside it, the server says so and exits 1', async () => {
+    const copy = mkdtempSync(path.join(tmpdir(), 'socket-lessons-no-templates-'));
+    cleanup.push(() => rmSync(copy, { recursive: true, force: true }));
+    mkdirSync(path.join(copy, dir), { recursive: true });
+    mkdirSync(path.join(copy, 'shared'));
+    for (const name of ['server.ts', 'connection.ts', 'http.ts']) {
+      copyFileSync(path.join(root, dir, name), path.join(copy, dir, name));
+    }
+    copyFileSync(path.join(root, 'shared', 'helpers.ts'), path.join(copy, 'shared', 'helpers.ts'));
+    const result = await runLesson(path.join(copy, serverFile), ['--port', '0']);
+    assert.deepEqual(
+      [result.code, result.out, result.err],
+      [1, [], ['error: cannot read welcome.html beside server.ts (ENOENT)']],
     );
   });
 
