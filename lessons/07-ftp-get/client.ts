@@ -29,23 +29,23 @@ const timeout = seconds(args.timeout, usage);
 const quit = (err: Error) => exitWith(1, `error: ${err.message}`);
 let partial = ''; // the copy being written, removed at exit unless it was renamed
 process.on('exit', () => partial && rmSync(partial, { force: true }));
-// A progress bar drawn over itself with \r, on a terminal only: a pipe gets none.
 const bar = (p: number) => `\r[${'#'.repeat(p / 5).padEnd(20, '.')}] ${p}%${p < 100 ? '' : '\n'}`;
 
 // Receive exactly `size` bytes into `target` and resolve with their MD5. Never ask for more than is
-// left (the MD5 follows), and wait for 'drain' when the disk is slower (backpressure).
+// left (the MD5 follows); wait for 'drain' when the disk is slower (backpressure). The progress
+// bar redraws itself with \r, on a terminal only: a pipe gets none.
 async function receiveFile(target: string, size: number): Promise<string> {
   const output = createWriteStream(target).on('error', quit);
   const md5 = createHash('md5');
-  let received = 0;
-  let shown = -1;
+  let [received, shown] = [0, -1];
   while (received < size) {
     const chunk = await readExactly(client, Math.min(64 * 1024, size - received));
     md5.update(chunk);
     received += chunk.length;
     if (!output.write(chunk)) await once(output, 'drain');
     const percent = Math.floor((received / size) * 100);
-    if (process.stdout.isTTY && percent !== shown) process.stdout.write(bar((shown = percent)));
+    if (process.stdout.isTTY && percent !== shown) process.stdout.write(bar(percent));
+    shown = percent;
   }
   await new Promise((finished) => output.end(finished));
   return md5.digest('hex');
