@@ -356,7 +356,65 @@ async function chat(): Promise<Row[]> {
   ];
 }
 
-const scenarios: Record<string, () => Promise<Row[]>> = { echo, udp, files, chat };
+/** wrk against a server: requests per second and the 99th-percentile latency. */
+function wrk(port: number, seconds: number, close: boolean) {
+  const args = [
+    '-t1',
+    '-c50',
+    `-d${seconds}s`,
+    '--latency',
+    ...(close ? ['-H', 'Connection: close'] : []),
+  ];
+  const result = spawnSync('wrk', [...args, `http://127.0.0.1:${port}/go`], { encoding: 'utf8' });
+  const rate = Number(result.stdout.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? 0);
+  const p99 = result.stdout.match(/^\s+99%\s+(\S+)$/m)?.[1] ?? '?';
+  const errors = result.stdout.match(/Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/)?.[0];
+  return { rate, p99, errors };
+}
+
+async function httpScenario(): Promise<Row[]> {
+  if (spawnSync('wrk', ['--version']).error) {
+    console.log('wrk is not installed (Debian: apt-get install wrk): the HTTP scenario is skipped');
+    return [];
+  }
+  const seconds = quick ? 3 : 10;
+  const rows: Row[] = [];
+  for (const close of [false, true]) {
+    const results: Record<string, ReturnType<typeof wrk>[]> = { lesson: [], baseline: [] };
+    for (let round = 0; round < (quick ? 1 : 2); round++) {
+      for (const [label, file] of [
+        ['baseline', 'scripts/bench/http-baseline.ts'],
+        ['lesson', 'lessons/09-http-server/server.ts'],
+      ] as const) {
+        const { server, port } = await serve(file);
+        results[label].push(wrk(port, seconds, close));
+        await server.stop();
+      }
+    }
+    const best = (list: ReturnType<typeof wrk>[]) =>
+      list.reduce((a, b) => (a.rate >= b.rate ? a : b));
+    const [lesson, baseline] = [best(results.lesson), best(results.baseline)];
+    const ratio = lesson.rate / baseline.rate;
+    const goal = close ? 2 : 2;
+    rows.push({
+      scenario: `HTTP 09: GET /go, 50 connections, ${close ? 'Connection: close' : 'keep-alive'}`,
+      lesson: `${Math.round(lesson.rate)} req/s, p99 ${lesson.p99}${lesson.errors ? ` (${lesson.errors})` : ''}`,
+      baseline: `node:http ${Math.round(baseline.rate)} req/s, p99 ${baseline.p99}`,
+      ratio,
+      goal: close ? '(reported; the goal is for keep-alive)' : `≥ ${goal}× node:http`,
+      met: close ? true : ratio >= goal,
+    });
+  }
+  return rows;
+}
+
+const scenarios: Record<string, () => Promise<Row[]>> = {
+  echo,
+  udp,
+  files,
+  chat,
+  http: httpScenario,
+};
 
 const chosen = positionals.length ? positionals : Object.keys(scenarios);
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
