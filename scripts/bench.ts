@@ -79,13 +79,15 @@ async function echo(): Promise<Row[]> {
   const rounds = quick ? 1 : 3;
   const lesson: number[] = [];
   const baseline: number[] = [];
+  const verbose: number[] = []; // the lesson as it starts, logging every message
   // Alternate the two, so drift on a shared machine hits both alike.
   for (let round = 0; round < rounds; round++) {
-    for (const [file, into] of [
-      ['scripts/bench/echo-baseline.ts', baseline],
-      ['lessons/04-tcp-echo/server.ts', lesson],
+    for (const [file, into, args] of [
+      ['scripts/bench/echo-baseline.ts', baseline, []],
+      ['lessons/04-tcp-echo/server.ts', lesson, ['--quiet']],
+      ['lessons/04-tcp-echo/server.ts', verbose, []],
     ] as const) {
-      const { server, port } = await serve(file);
+      const { server, port } = await serve(file, [...args]);
       into.push(await roundTrips(port, ms));
       await server.stop();
     }
@@ -94,7 +96,7 @@ async function echo(): Promise<Row[]> {
   return [
     {
       scenario: 'echo 04: round trips/s, one client, 16 B',
-      lesson: `${Math.round(median(lesson))}/s`,
+      lesson: `${Math.round(median(lesson))}/s with --quiet (logging every message: ${Math.round(median(verbose))}/s, ${(median(verbose) / median(baseline)).toFixed(2)}×)`,
       baseline: `${Math.round(median(baseline))}/s (minimal Node echo)`,
       ratio,
       goal: '≥ 1.0×',
@@ -178,15 +180,20 @@ async function peakMemory(pid: number | undefined, exited: Promise<unknown>): Pr
 const MB = 1e6;
 const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
 
-/** One transfer: start the sender, run the receiver to its end; MB/s and both peaks. */
+/**
+ * One transfer: start the sender, run the receiver to its end; MB/s and both peaks. The clock
+ * starts when the sender logs the connection, so the receiver's start-up is not counted.
+ */
 async function transfer(
-  sender: () => Promise<{ proc: Proc; port: number }>,
+  sender: (onLine: (line: string) => void) => Promise<{ proc: Proc; port: number }>,
   receiver: (port: number) => Proc,
   size: number,
 ) {
-  const { proc: server, port } = await sender();
+  let started = 0;
+  const { proc: server, port } = await sender((line) => {
+    if (line.endsWith('connected') && !started) started = performance.now();
+  });
   const serverPeak = peakMemory(server.child.pid, server.exited);
-  const started = performance.now();
   const client = receiver(port);
   const clientPeak = peakMemory(client.child.pid, client.exited);
   const exit = await client.exited;
@@ -210,16 +217,20 @@ async function files(): Promise<Row[]> {
     for (let written = 0; written < size; written += block.length) writeSync(fd, block);
     closeSync(fd);
     const downloads = mkdtempSync(path.join(dir, 'dl-'));
-    const lessonServer = (lesson: string) => async () => {
-      const { server, port } = await serve(`lessons/${lesson}/server.ts`, ['--root', dir]);
+    const lessonServer = (lesson: string) => async (onLine: (line: string) => void) => {
+      const { server, port } = await serve(`lessons/${lesson}/server.ts`, ['--root', dir], onLine);
       return { proc: server, port };
     };
     const received = (name: string) => statSync(path.join(downloads, name)).size;
     const rows: Row[] = [];
 
     const pipeline = await transfer(
-      async () => {
-        const { server, port } = await serve('scripts/bench/pipe-sender.ts', ['--file', file]);
+      async (onLine) => {
+        const { server, port } = await serve(
+          'scripts/bench/pipe-sender.ts',
+          ['--file', file],
+          onLine,
+        );
         return { proc: server, port };
       },
       (port) =>
@@ -240,7 +251,10 @@ async function files(): Promise<Row[]> {
         stdio: ['ignore', output, 'pipe'],
       });
       await new Promise((resolve) => listener.stderr?.once('data', resolve));
-      const started = performance.now();
+      let started = 0; // when nc says "Connection received", as for the others
+      listener.stderr?.on('data', () => {
+        started ||= performance.now();
+      });
       const input = openSync(file, 'r');
       spawn('nc', ['-N', '127.0.0.1', String(port)], { stdio: [input, 'ignore', 'ignore'] });
       await new Promise((resolve) => listener.on('close', resolve));
@@ -300,7 +314,9 @@ function findNc(): boolean {
 async function chat(): Promise<Row[]> {
   const count = quick ? 1000 : 5000;
   let joined = 0;
-  const server = spawnLesson('lessons/08-chat/server.ts', ['--port', '0'], {
+  // The article's backlog (10) loses most of a burst (see the lesson's README); a server meant
+  // for thousands asks for more. Linux caps it at net.core.somaxconn (4096 here).
+  const server = spawnLesson('lessons/08-chat/server.ts', ['--port', '0', '--backlog', '8192'], {
     keepLines: 10,
     onLine: (_stream, line) => {
       if (line.endsWith(' connected')) joined++;
@@ -334,24 +350,25 @@ async function chat(): Promise<Row[]> {
     const sent = performance.now();
     server.child.stdin?.write(`${line}\n`);
     const live = sockets.filter((_, index) => results[index]);
-    for (let polls = 0; polls < 6000; polls++) {
-      if (live.every((socket) => texts.get(socket)?.includes(`server: ${line}\n`))) break;
-      await new Promise((resolve) => setImmediate(resolve));
+    const got = () =>
+      live.filter((socket) => texts.get(socket)?.includes(`server: ${line}\n`)).length;
+    for (let polls = 0; got() < live.length && performance.now() - sent < 30000; polls++) {
+      await new Promise((resolve) => setTimeout(resolve, polls < 1000 ? 0 : 10));
     }
-    return performance.now() - sent;
+    return { ms: performance.now() - sent, reached: got() };
   };
   await everyoneGets('warm-up'); // behind the join announcements: when it is through, they are
-  const broadcastMs = await everyoneGets('ping');
+  const { ms: broadcastMs, reached } = await everyoneGets('ping');
   for (const socket of sockets) socket.destroy();
   await server.stop();
   return [
     {
       scenario: `chat 08: ${count} clients connect at once, then one broadcast`,
-      lesson: `${connected}/${count} connected (server saw ${joined}) in ${connectSeconds.toFixed(1)} s; broadcast reached all in ${broadcastMs.toFixed(0)} ms`,
+      lesson: `${connected}/${count} connected (server accepted ${joined}) in ${connectSeconds.toFixed(1)} s; broadcast reached ${reached} in ${broadcastMs.toFixed(0)} ms`,
       baseline: '—',
       ratio: null,
       goal: `all ${count} served, broadcast ≤ 60 ms`,
-      met: connected === count && joined === count && broadcastMs <= 60,
+      met: connected === count && joined === count && reached === count && broadcastMs <= 60,
     },
   ];
 }
@@ -380,25 +397,34 @@ async function httpScenario(): Promise<Row[]> {
   const seconds = quick ? 3 : 10;
   const rows: Row[] = [];
   for (const close of [false, true]) {
-    const results: Record<string, ReturnType<typeof wrk>[]> = { lesson: [], baseline: [] };
+    const results: Record<string, ReturnType<typeof wrk>[]> = {
+      lesson: [],
+      baseline: [],
+      verbose: [],
+    };
     for (let round = 0; round < (quick ? 1 : 2); round++) {
-      for (const [label, file] of [
-        ['baseline', 'scripts/bench/http-baseline.ts'],
-        ['lesson', 'lessons/09-http-server/server.ts'],
+      for (const [label, file, args] of [
+        ['baseline', 'scripts/bench/http-baseline.ts', []],
+        ['lesson', 'lessons/09-http-server/server.ts', ['--quiet']],
+        ['verbose', 'lessons/09-http-server/server.ts', []],
       ] as const) {
-        const { server, port } = await serve(file);
+        const { server, port } = await serve(file, [...args]);
         results[label].push(wrk(port, seconds, close));
         await server.stop();
       }
     }
     const best = (list: ReturnType<typeof wrk>[]) =>
       list.reduce((a, b) => (a.rate >= b.rate ? a : b));
-    const [lesson, baseline] = [best(results.lesson), best(results.baseline)];
+    const [lesson, baseline, verbose] = [
+      best(results.lesson),
+      best(results.baseline),
+      best(results.verbose),
+    ];
     const ratio = lesson.rate / baseline.rate;
-    const goal = close ? 2 : 2;
+    const goal = 2;
     rows.push({
       scenario: `HTTP 09: GET /go, 50 connections, ${close ? 'Connection: close' : 'keep-alive'}`,
-      lesson: `${Math.round(lesson.rate)} req/s, p99 ${lesson.p99}${lesson.errors ? ` (${lesson.errors})` : ''}`,
+      lesson: `${Math.round(lesson.rate)} req/s, p99 ${lesson.p99} with --quiet${lesson.errors ? ` (${lesson.errors})` : ''} (logging every request: ${Math.round(verbose.rate)} req/s, ${(verbose.rate / baseline.rate).toFixed(2)}×)`,
       baseline: `node:http ${Math.round(baseline.rate)} req/s, p99 ${baseline.p99}`,
       ratio,
       goal: close ? '(reported; the goal is for keep-alive)' : `≥ ${goal}× node:http`,

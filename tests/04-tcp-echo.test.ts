@@ -91,6 +91,21 @@ describe('04-tcp-echo', () => {
     );
   });
 
+  test('--quiet logs connections but not every message', async () => {
+    const quiet = await startServer(serverFile, ['--quiet']);
+    const result = await runLesson(clientFile, ['--port', String(quiet.port)], {
+      stdin: ['hi', 'q'],
+    });
+    assert.deepEqual(result.out, ['recv: HI']);
+    await quiet.waitFor(/disconnected$/);
+    assert.deepEqual(norm(quiet.out, quiet.port, 6969), [
+      'listening on 127.0.0.1:6969',
+      '127.0.0.1:50001 connected',
+      '127.0.0.1:50001 disconnected',
+    ]);
+    await quiet.stop();
+  });
+
   test('a port in use gets one line and exit code 1', async () => {
     const result = await runLesson(serverFile, ['--port', String(server.port)]);
     assert.deepEqual(

@@ -1,9 +1,9 @@
 /**
  * @title TCP upper-case echo server (简单的 socket 服务器)
  * @article 001 "三、简单的socket"; 000 "示例1", "示例2"; 002 "2-2-3"
- * @run npx tsx lessons/04-tcp-echo/server.ts [--port 6969]
- * @run deno run --allow-net lessons/04-tcp-echo/server.ts [--port 6969]
- * @run bun lessons/04-tcp-echo/server.ts [--port 6969]
+ * @run npx tsx lessons/04-tcp-echo/server.ts [--port 6969] [--quiet]
+ * @run deno run --allow-net lessons/04-tcp-echo/server.ts [--port 6969] [--quiet]
+ * @run bun lessons/04-tcp-echo/server.ts [--port 6969] [--quiet]
  *
  * Serves many clients at once. Each one gets back every byte it sends, upper-cased, until it
  * closes the connection.
@@ -12,7 +12,7 @@ import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
 
-const args = parseCli('server.ts [--host 127.0.0.1] [--port 6969]', 6969, {});
+const args = parseCli('server.ts [--host 127.0.0.1] [--port 6969] [--quiet]', 6969, {});
 
 // Like Python's bytes.upper(): only a-z change, byte for byte. The reply has the same length as
 // the request, and a UTF-8 character split across two reads cannot be damaged.
@@ -36,7 +36,7 @@ server.on('connection', (conn) => {
 
   // 4. Receive (recv) and send back upper-cased (send(data.upper())).
   conn.on('data', (chunk) => {
-    console.log(`${peer} sent: ${decoder.write(chunk)}`);
+    if (!args.quiet) console.log(`${peer} sent: ${decoder.write(chunk)}`); // see README: --quiet
     // Backpressure: write() returns false when the client is not reading fast enough.
     // Stop reading from it until its buffer drains, so memory stays bounded.
     if (!conn.write(upper(chunk))) conn.pause();

@@ -24,6 +24,7 @@ export function serveRequests(
   peer: string,
   headerTimeoutMs: number,
   route: (request: Request) => Answer,
+  quiet = false,
 ) {
   let buffered = Buffer.alloc(0);
   let bodyLeft = 0; // bytes of a request body still to skip
@@ -32,7 +33,7 @@ export function serveRequests(
   // 1. The answer: status line, header fields, body. Answers leave in the order the
   //    requests came. Backpressure: a client that does not read makes us stop reading it.
   const send = (what: string, answer: Answer, close: boolean, withBody = true) => {
-    console.log(`${peer} ${what}-> ${answer.status} ${REASONS[answer.status]}`);
+    if (!quiet) console.log(`${peer} ${what}-> ${answer.status} ${REASONS[answer.status]}`);
     const fields = close ? [...answer.fields, 'Connection: close'] : answer.fields;
     const bytes = response(answer.status, answer.body, fields, withBody);
     closing = close;

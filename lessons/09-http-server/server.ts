@@ -1,9 +1,9 @@
 /**
  * @title HTTP server on raw TCP (自定义简单的静态服务器)
  * @article 004 "4. 自定义简单的静态服务器"
- * @run npx tsx lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10]
- * @run deno run --allow-net --allow-read lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10]
- * @run bun lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10]
+ * @run npx tsx lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
+ * @run deno run --allow-net --allow-read lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
+ * @run bun lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
  *
  * An HTTP/1.1 server on node:net, not node:http: `/go` greets you with your IP address, any
  * other path gets a 404 page. Requests may arrive in pieces, and one connection serves many.
@@ -14,7 +14,7 @@ import { fail, hostPort, onShutdown, parseCli, seconds } from '../../shared/help
 import { type Answer, serveRequests } from './connection.ts';
 import { escapeHtml, type Request } from './http.ts';
 
-const usage = 'server.ts [--host 127.0.0.1] [--port 8080] [--header-timeout 10]';
+const usage = 'server.ts [--host 127.0.0.1] [--port 8080] [--header-timeout 10] [--quiet]';
 const args = parseCli(usage, 8080, { 'header-timeout': { type: 'string', default: '10' } });
 const headerTimeoutMs = seconds(args['header-timeout'], usage) * 1000;
 
@@ -57,7 +57,7 @@ server.on('connection', (socket) => {
   //    request. The article parses whatever one recv() returned, so a request that arrives in
   //    pieces is cut, and a request line without spaces raises IndexError. connection.ts reads
   //    until the end of the head, answers malformed requests with 400, and keeps the connection.
-  serveRequests(socket, peer, headerTimeoutMs, (request) => route(request, socket));
+  serveRequests(socket, peer, headerTimeoutMs, (request) => route(request, socket), args.quiet);
 });
 
 // 4. Route by path: `/go` is the welcome page, anything else the error page.
