@@ -49,7 +49,8 @@ console.log('Start each server in one terminal, then its client in another:\n');
 for (const lesson of lessons) {
   for (const file of lesson.files) {
     const header = readHeader(path.join(lesson.dir, file));
-    if (header) console.log(`  ${header.run}`);
+    // Modules a lesson imports (lines.ts, http.ts ...) point to the file that runs them: skip.
+    if (header?.run.includes(`lessons/${lesson.name}/${file}`)) console.log(`  ${header.run}`);
   }
 }
 console.log('\nOr by number: npm run lesson -- 03 server --port 9000');
