@@ -5,26 +5,53 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { root, runLesson, type SpawnOptions, startServer } from '../scripts/lib/proc.ts';
-import { freeTcpPort, freeUdpPort } from './util.ts';
+import { fileRoot } from '../scripts/lib/targets.ts';
+import { freeTcpPort, freeUdpPort, norm } from './util.ts';
 
 interface Row {
   error: string;
   command: string;
+  /** The line, and whether it is the server's log line rather than the command's stderr. */
   line: string;
+  inServerLog: boolean;
   code: number;
 }
 
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 const table = readme.split('## Errors you may meet')[1]?.split('\n## ')[0] ?? '';
-const rows: Row[] = [
-  ...table.matchAll(/^\| ([^|]+?) \| `([^`]+)`[^|]* \| `([^`]+)`[^|]* \| (\d) \|$/gm),
-].map((match) => ({ error: match[1], command: match[2], line: match[3], code: Number(match[4]) }));
+const rowPattern = /^\| ([^|]+?) \| `([^`]+)`[^|]* \| ([^`|]*)`([^`]+)`[^|]* \| (\d) \|$/gm;
+const rows: Row[] = [...table.matchAll(rowPattern)].map((match) => ({
+  error: match[1],
+  command: match[2],
+  line: match[4],
+  inServerLog: match[3].includes('the server logs'),
+  code: Number(match[5]),
+}));
 
-/** What each row needs around it: the port to use instead of the README's, and how to run. */
-const situations: Record<
-  string,
-  () => Promise<{ port?: number; opts?: SpawnOptions; skip?: string }>
-> = {
+interface Situation {
+  /** The port to use in place of the README's, which shows the article's. */
+  port?: number;
+  articlePort?: number;
+  opts?: SpawnOptions;
+  skip?: string;
+  /** The server's log so far, with client ports shown as 50001 …, for rows about the server. */
+  log?: () => string[];
+}
+
+/** Lesson 05's server over a scratch folder, for the rows about files. */
+async function fileServer(): Promise<Situation> {
+  const files = fileRoot();
+  const server = await startServer('lessons/05-file-download/server.ts', files.args);
+  after(async () => {
+    await server.stop();
+    files.cleanup();
+  });
+  const log = () => norm(server.out, server.port, 7890);
+  return { port: server.port, articlePort: 7890, opts: { cwd: files.base }, log };
+}
+
+/** What each row needs around it. */
+const situations: Record<string, () => Promise<Situation>> = {
   'bad arguments': async () => ({}),
   'port in use': async () => {
     const server = await startServer('lessons/03-tcp-hello/server.ts');
@@ -42,6 +69,8 @@ const situations: Record<
     const env = { ...process.env, NODE_V8_COVERAGE: '' }; // nobody cannot write root's coverage
     return { opts: asRoot ? { uid: 65534, gid: 65534, env } : {} };
   },
+  'missing file': fileServer,
+  'path refused': fileServer,
 };
 
 test('the README has the error table', () => {
@@ -56,16 +85,20 @@ for (const row of rows) {
     const situation = await situations[row.error]?.();
     assert.ok(situation, `no situation for '${row.error}' in this test`);
     if (situation.skip) return t.skip(situation.skip);
-    // The README shows the article's port (8080); the test uses a port it knows the state of.
+    // Swap the README's port (the article's) for the one the test set up, and back for logs.
+    const shown = situation.articlePort ?? 8080;
     const swap = (text: string) =>
       situation.port === undefined
         ? text
         : text
-            .replace(/\b8081\b/g, String(situation.port + 1))
-            .replace(/\b8080\b/g, String(situation.port));
+            .replace(new RegExp(`\\b${shown + 1}\\b`, 'g'), String(situation.port + 1))
+            .replace(new RegExp(`\\b${shown}\\b`, 'g'), String(situation.port));
     const [npx, tsx, file, ...args] = swap(row.command).split(' ');
     assert.equal(`${npx} ${tsx}`, 'npx tsx', 'an example runs a lesson with npx tsx');
     const result = await runLesson(file, args, situation.opts);
-    assert.deepEqual([result.code, result.err[0]], [row.code, swap(row.line)]);
+    assert.equal(result.code, row.code, [...result.out, ...result.err].join('\n'));
+    if (row.inServerLog)
+      assert.ok(situation.log?.().includes(row.line), situation.log?.().join('\n'));
+    else assert.equal(result.err[0], swap(row.line));
   });
 }

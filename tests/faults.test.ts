@@ -117,3 +117,26 @@ for (const lesson of ['05-file-download', '07-ftp-get']) {
     });
   });
 }
+
+describe('06-remote-shell: output over the cap', {
+  skip: process.platform === 'win32' && 'needs a POSIX shell',
+}, () => {
+  test('is cut at 16 MiB and the client is told, so memory stays bounded', async (t) => {
+    const server = await startServer('lessons/06-remote-shell/server.ts', ['--timeout', '10']);
+    t.after(() => server.stop());
+    const cap = 16 * 1024 * 1024;
+    const note = `\n[output cut at ${cap} bytes]\n`;
+    const size = String(cap + Buffer.byteLength(note));
+    const socket = await connect(server.port);
+    const announced = readUntil(socket, (got) => got.toString() === size);
+    socket.write('head -c 20000000 /dev/zero');
+    await within(10000, 'the size', announced);
+    const output = readUntil(socket, (got) => got.length >= Number(size));
+    socket.write('准备接受');
+    const got = await within(10000, 'the output', output);
+    socket.destroy();
+    assert.equal(got.length, Number(size));
+    assert.equal(got.subarray(cap).toString(), note);
+    assert.ok(got.subarray(0, cap).every((byte) => byte === 0));
+  });
+});

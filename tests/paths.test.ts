@@ -48,6 +48,18 @@ interface FileServer {
 
 const servers: FileServer[] = [
   {
+    lesson: '09-http-server',
+    file: 'lessons/09-http-server/server.ts',
+    async fetch(port, name) {
+      // The name as a URL path, raw (no encoding of our own): a browser or curl may send any of it.
+      const socket = await connect(port);
+      const answer = readAll(socket);
+      const target = `/${name.replace(/[\r\n ]/g, '')}`;
+      socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      return within(5000, `09 ${JSON.stringify(name)}`, answer);
+    },
+  },
+  {
     lesson: '05-file-download',
     file: 'lessons/05-file-download/server.ts',
     async fetch(port, name) {
@@ -76,16 +88,20 @@ for (const server of servers) {
   describe(`${server.lesson} serves nothing from outside its root`, () => {
     let running: Awaited<ReturnType<typeof startServer>>;
     before(async () => {
-      running = await startServer(server.file, ['--root', files.root]);
+      const args = server.lesson === '09-http-server' ? [] : ['--root', files.root];
+      running = await startServer(server.file, args);
     });
     after(() => running.stop());
 
-    test('files inside the root, and links that stay inside, are served', async () => {
-      const expected = server.lesson === '07-ftp-get' ? String(Buffer.byteLength(HELLO)) : HELLO;
-      for (const name of ['hello.txt', 'inside.txt']) {
-        assert.equal((await server.fetch(running.port, name)).toString(), expected, name);
-      }
-    });
+    // 09 serves its two pages only; the others must still serve the files they hold.
+    if (server.lesson !== '09-http-server') {
+      test('files inside the root, and links that stay inside, are served', async () => {
+        const expected = server.lesson === '07-ftp-get' ? String(Buffer.byteLength(HELLO)) : HELLO;
+        for (const name of ['hello.txt', 'inside.txt']) {
+          assert.equal((await server.fetch(running.port, name)).toString(), expected, name);
+        }
+      });
+    }
 
     for (const name of attempts) {
       test(`refuses ${JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)}`, async () => {
@@ -95,6 +111,7 @@ for (const server of servers) {
           answer.slice(0, 200),
         );
         if (server.lesson === '07-ftp-get') assert.match(answer, /^error: /);
+        else if (server.lesson === '09-http-server') assert.match(answer, /^HTTP\/1\.1 (400|404) /);
         else assert.equal(answer, '');
         assert.equal(running.child.exitCode, null, 'the server is still running');
       });
