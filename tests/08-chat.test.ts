@@ -331,6 +331,11 @@ describe("08-chat and the article's Python programs", { skip: articleSkip, timeo
     await article.waitFor(/hello, article$/);
     server.child.stdin?.write('你好 python\n');
     await article.waitFor(/server: 你好 python$/);
+    // The article prints our newline as a line of its own, which may come a moment later.
+    await article.waitFor(
+      /^$/,
+      article.out.indexOf('Received from server: server: 你好 python') + 1,
+    );
     assert.deepEqual(article.out, [
       `Received from server: welcome ${them}, 2 online`,
       '', // the article prints our newline as one more line
