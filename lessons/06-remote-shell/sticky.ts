@@ -23,9 +23,9 @@ const server = net.createServer((conn) => {
   conn.on('error', quit);
   const prefixed = ++connections === 2;
   conn.cork();
-  if (prefixed)
-    conn.write(Buffer.from([0, 0, 0, output.length])); // big-endian, 4 bytes
-  else conn.write(String(output.length));
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(output.length); // 4 bytes, big-endian: any length up to 4 GiB
+  conn.write(prefixed ? header : String(output.length));
   conn.end(output); // end() uncorks: both writes leave together
 });
 server.on('error', quit);
