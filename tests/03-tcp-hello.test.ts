@@ -51,6 +51,17 @@ describe('03-tcp-hello', () => {
     assert.match(server.out[from + 1], /^127\.0\.0\.1:\d+ sent: 你好$/);
   });
 
+  test('a client that sends more than 64 Ki characters is cut off, and others are served', async () => {
+    const from = server.out.length;
+    const socket = await connect(server.port);
+    socket.on('error', () => {}); // the server closes on us mid-write
+    socket.write('x'.repeat(200 * 1024));
+    await server.waitFor(/sent more than 65536 characters; closing$/, from);
+    await server.waitFor(/disconnected$/, from);
+    const result = await runLesson(clientFile, ['--port', String(server.port)]);
+    assert.deepEqual(result.out, ['received: 你好']);
+  });
+
   test('with no server the client says so in one line and exits 1', async () => {
     const port = await freeTcpPort();
     const result = await runLesson(clientFile, ['--port', String(port)]);

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
 
 const args = parseCli('server.ts [--host 127.0.0.1] [--port 8080]', 8080, {});
+const MAX_TEXT = 64 * 1024; // the most we keep from one client: an answer, not a flood
 
 // 1. Create the TCP socket (创建套接字): a net.Server is the listening socket.
 const server = net.createServer();
@@ -39,10 +40,14 @@ server.on('connection', (client) => {
   // Pitfall: the article prints one recv(1024). TCP is a byte stream: a message can arrive in
   //    several reads, so we read until end of stream ('end', where recv() returns b'').
   //    setEncoding() decodes across reads, so a character split between two reads stays whole.
+  //    Reading until the end has one danger: a client that never stops. Cap what we keep.
   let received = '';
   client.setEncoding('utf8');
   client.on('data', (text) => {
     received += text;
+    if (received.length <= MAX_TEXT) return;
+    console.log(`${peer} sent more than ${MAX_TEXT} characters; closing`);
+    client.destroy();
   });
   client.on('end', () => {
     console.log(`${peer} sent: ${received}`);
