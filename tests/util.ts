@@ -41,13 +41,8 @@ export async function fakeServer(onConnection: (socket: net.Socket) => void) {
   return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** Connect a raw TCP client. */
-export function connect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
+/** Connect a raw TCP client (one place for it: scripts/lib/peer.ts). */
+export { connect } from '../scripts/lib/peer.ts';
 
 /** The MD5 of a file, as 32 hex characters. */
 export const md5Of = (file: string) => createHash('md5').update(readFileSync(file)).digest('hex');
