@@ -34,8 +34,11 @@ export function norm(lines: string[], realPort: number, articlePort: number): st
 }
 
 /** A throwaway TCP server for faking the other side; resolves with its port. */
-export async function fakeServer(onConnection: (socket: net.Socket) => void) {
-  const server = net.createServer(onConnection);
+export async function fakeServer(
+  onConnection: (socket: net.Socket) => void,
+  allowHalfOpen = false,
+) {
+  const server = net.createServer({ allowHalfOpen }, onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };

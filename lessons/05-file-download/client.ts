@@ -8,10 +8,9 @@
  * Sends a file name, then writes every byte the server sends until it closes the connection to
  * `[复件]NAME` in the current folder.
  */
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { exitWith, fail, parseCli, usageError } from '../../shared/helpers.ts';
 
 const usage = 'client.ts --file NAME [--host 127.0.0.1] [--port 7890]';
@@ -21,9 +20,15 @@ if (!args.file) usageError('say which file to download with --file NAME', usage)
 const name = args.file;
 // The copy goes in the current folder, whatever folders the name has on the server.
 const target = `[复件]${path.basename(name)}`;
+const quit = (line: string) => exitWith(1, line);
 
-// 1. Create the socket and 3. connect (创建套接字、链接服务器).
-const client = net.connect({ host: args.host, port: args.port });
+// 1. Create the socket and 3. connect (创建套接字、链接服务器). Node reads into `buffer` and
+//    hands each read to `received` (step 6), as the article's recv() fills its buffer.
+const client = net.connect({
+  host: args.host,
+  port: args.port,
+  onread: { buffer: Buffer.alloc(64 * 1024), callback: received },
+});
 client.on('error', (err) => fail(err, args.host, args.port));
 
 // 5. Send the file name (将文件名字发送到服务器). end() sends it and closes our side (FIN),
@@ -33,27 +38,38 @@ client.end(name);
 // 6. Receive the file (接收要下载的文件) and 7. write it (写入文件) as it comes.
 // Pitfall: the article does one recv(1024), so a file over 1 KiB is cut short. TCP is a stream
 //    with no message edges; the file ends where the server closes the connection.
-// The file is created at the first byte, so a download that brings nothing leaves no empty file,
+// Returning false stops reading until the disk has taken the bytes (backpressure); only then is
+// the buffer read into again, so it needs no copy.
+// Pitfall: a reset (RST) must never pass for the end of the file. On Node 22 and older (libuv
+//    1.51), a socket that keeps reading while a reset arrives with the last bytes reports a
+//    normal end; a socket that stops after each read, as this one does, sees the reset.
+// The copy is created at the first byte, so a download that brings nothing leaves no empty file,
 // and under a temporary name, renamed once the server has closed normally: a broken download
 // never looks like a finished one.
 const partial = `${target}.part`;
 process.on('exit', () => rmSync(partial, { force: true }));
-client.once('data', (first: Buffer) => {
-  client.pause();
-  client.unshift(first);
-  const output = createWriteStream(partial);
-  // pipeline() stops reading from the network while the disk catches up (backpressure).
-  pipeline(client, output).then(
-    () => {
-      renameSync(partial, target);
-      console.log(`saved ${output.bytesWritten} bytes to ${target}`);
-    },
-    (err: NodeJS.ErrnoException) => exitWith(1, `error: ${target}: ${err.message}`),
-  );
-});
+let output: WriteStream | undefined;
+function received(length: number, buffer: Buffer): boolean {
+  output ??= createWriteStream(partial).on('error', (err) => quit(`error: ${err.message}`));
+  output.write(buffer.subarray(0, length), () => client.resume());
+  return false;
+}
 
-// 8. Close (关闭套接字): the server closed first. If no byte came, there is nothing to save.
+// 8. Close (关闭套接字): the server closed first, so the file is complete. If no byte came,
+//    there is nothing to save.
 client.on('end', () => {
-  if (client.bytesRead > 0) return;
-  exitWith(1, `the server sent nothing for '${name}' (missing, refused or empty); nothing saved`);
+  const copy = output;
+  if (!copy) {
+    quit(`the server sent nothing for '${name}' (missing, refused or empty); nothing saved`);
+    return;
+  }
+  copy.end(() => {
+    try {
+      renameSync(partial, target); // fails if another program holds the old copy open
+    } catch (err) {
+      quit(`error: cannot save ${target}: ${(err as Error).message}`);
+      return;
+    }
+    console.log(`saved ${copy.bytesWritten} bytes to ${target}`);
+  });
 });
