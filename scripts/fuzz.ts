@@ -4,7 +4,7 @@
 // and still answer a normal client. Prints the inputs tried per server, and crashes and hangs.
 import { parseArgs } from 'node:util';
 import { chalk } from 'zx';
-import { cases, PATIENCE } from './lib/abuse.ts';
+import { cases, PATIENCE, WATCHED_NODE_ARGS } from './lib/abuse.ts';
 import { seeded, within } from './lib/peer.ts';
 import { startServer } from './lib/proc.ts';
 import { targets } from './lib/targets.ts';
@@ -32,7 +32,10 @@ for (const target of chosen) {
   const row = { lesson: target.lesson, inputs: 0, crashes: 0, hangs: 0, notes: [] as string[] };
   rows.push(row);
   const prepared = await target.setup?.();
-  let server = await startServer(target.file, prepared?.args, { cwd: prepared?.cwd });
+  let server = await startServer(target.file, prepared?.args, {
+    cwd: prepared?.cwd,
+    nodeArgs: WATCHED_NODE_ARGS,
+  });
   const deadline = Date.now() + (seconds * 1000) / chosen.length;
   const mine = cases.filter((each) => each.transport === target.transport);
   let probes = 0;
@@ -54,7 +57,10 @@ for (const target of chosen) {
         `${abuse.name}: ${(err as Error).message}\n${server.err.slice(-5).join('\n')}`,
       );
       await server.stop('SIGKILL');
-      server = await startServer(target.file, prepared?.args, { cwd: prepared?.cwd });
+      server = await startServer(target.file, prepared?.args, {
+        cwd: prepared?.cwd,
+        nodeArgs: WATCHED_NODE_ARGS,
+      });
     }
   }
   await server.stop();

@@ -3,7 +3,7 @@
 // the same cases for longer with fresh seeds.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { cases } from '../scripts/lib/abuse.ts';
+import { cases, WATCHED_NODE_ARGS } from '../scripts/lib/abuse.ts';
 import { seeded } from '../scripts/lib/peer.ts';
 import { startServer } from '../scripts/lib/proc.ts';
 import { targets } from '../scripts/lib/targets.ts';
@@ -17,7 +17,10 @@ for (const target of targets) {
     before(async () => {
       const prepared = await target.setup?.();
       cleanup = prepared?.cleanup ?? cleanup;
-      server = await startServer(target.file, prepared?.args, { cwd: prepared?.cwd });
+      server = await startServer(target.file, prepared?.args, {
+        cwd: prepared?.cwd,
+        nodeArgs: WATCHED_NODE_ARGS,
+      });
     });
     after(async () => {
       const exit = await server.stop();

@@ -65,6 +65,8 @@ export function lessonCommand(runtime: Runtime, file: string): [string, string[]
 export interface SpawnOptions {
   /** Which runtime runs a lesson file (default tsx, that is Node with tsx's loader). */
   runtime?: Runtime;
+  /** Options for Node itself (before the file), on the runtimes that are Node. */
+  nodeArgs?: string[];
   /** Lines written to stdin, then stdin is closed. Leave out to keep stdin open. */
   stdin?: string[];
   cwd?: string;
@@ -87,8 +89,10 @@ process.once('exit', () => {
 
 /** Start a lesson file (a path relative to the repo root, or absolute). */
 export function spawnLesson(file: string, args: string[] = [], opts: SpawnOptions = {}): Proc {
-  const [command, start] = lessonCommand(opts.runtime ?? 'tsx', path.resolve(root, file));
-  return spawnProgram(command, [...start, ...args], opts);
+  const runtime = opts.runtime ?? 'tsx';
+  const [command, start] = lessonCommand(runtime, path.resolve(root, file));
+  const node = runtime === 'tsx' ? (opts.nodeArgs ?? []) : [];
+  return spawnProgram(command, [...node, ...start, ...args], opts);
 }
 
 /** Start any program (a Python peer, say) with the same line collection and clean-up. */

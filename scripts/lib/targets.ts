@@ -205,9 +205,10 @@ export const targets: Target[] = [
       speaker.end();
     },
     async bigReply(socket) {
-      // Another client talks a lot; the slow one is sent every line and never reads them.
+      // Another client talks a lot (60 MB); the slow one is sent every line and never reads them.
+      // (With 15 MB, a server that kept every line for it grew by only 11 MiB.)
       const talker = await connect(socket.remotePort ?? 0);
-      for (let i = 0; i < 256; i++) talker.write(`${'x'.repeat(60000)}\n`);
+      for (let i = 0; i < 1024; i++) talker.write(`${'x'.repeat(60000)}\n`);
       talker.end();
     },
   },
@@ -221,8 +222,9 @@ export const targets: Target[] = [
       assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
       assert.ok(answer.includes('<strong id="ip">127.0.0.1</strong>'), answer);
     },
-    // 20,000 requests in a row (pipelined) whose 8 MB of answers are never read.
-    bigReply: (socket) => void socket.write('GET /go HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(20000)),
+    // 80,000 requests in a row (pipelined) whose 32 MB of answers are never read. (With 20,000,
+    // a server that answered them all without stopping grew by only 10 MiB on Node 20.)
+    bigReply: (socket) => void socket.write('GET /go HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(80000)),
   },
   {
     lesson: '09-http-server (hello.ts)',
