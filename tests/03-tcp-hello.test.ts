@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { runLesson, startServer } from '../scripts/lib/proc.ts';
-import { connect, fakeServer, freeTcpPort, norm } from './util.ts';
+import { connect, fakeServer, freeTcpPort, norm, offlineDns } from './util.ts';
 
 const serverFile = 'lessons/03-tcp-hello/server.ts';
 const clientFile = 'lessons/03-tcp-hello/client.ts';
@@ -72,7 +72,9 @@ describe('03-tcp-hello', () => {
   });
 
   test('an unknown host gets one line and exit code 1', async () => {
-    const result = await runLesson(clientFile, ['--host', 'no-such-host.invalid']);
+    const result = await runLesson(clientFile, ['--host', 'no-such-host.invalid'], {
+      nodeArgs: offlineDns,
+    });
     assert.deepEqual(
       [result.code, result.err],
       [1, ["error: unknown host 'no-such-host.invalid'; check the spelling or use an IP address"]],

@@ -326,10 +326,14 @@ describe('09-http-server: timeouts, files, peers', { timeout: 30000 }, () => {
         '--disable-quic',
         '--no-first-run',
       ];
+      // Nothing leaves this machine: no background requests, and every name but 127.0.0.1
+      // fails to resolve inside Chromium itself, so it sends no DNS query either.
       const quiet = [
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        '--no-pings',
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
       ];
       const args = [...flags, ...quiet, `--user-data-dir=${profile}`, '--dump-dom'];
       const proc = spawnProgram(chromium, [...args, `http://127.0.0.1:${server.port}${page}`]);

@@ -33,6 +33,22 @@ export function norm(lines: string[], realPort: number, articlePort: number): st
   return normalise(lines.join('\n'), realPort, articlePort).split('\n');
 }
 
+/**
+ * Node options that replace dns.lookup, in a lesson's process, with one that finds no name and
+ * asks no server: an unknown host without a DNS query leaving this machine.
+ */
+export const offlineDns = [
+  '--import',
+  `data:text/javascript,${encodeURIComponent(
+    `import dns from 'node:dns';
+    dns.lookup = (hostname, options, callback) => {
+      const error = Object.assign(new Error('getaddrinfo ENOTFOUND ' + hostname), {
+        code: 'ENOTFOUND', errno: -3008, syscall: 'getaddrinfo', hostname });
+      process.nextTick(typeof options === 'function' ? options : callback, error);
+    };`,
+  )}`,
+];
+
 /** A throwaway TCP server for faking the other side; resolves with its port. */
 export async function fakeServer(
   onConnection: (socket: net.Socket) => void,
