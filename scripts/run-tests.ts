@@ -50,6 +50,8 @@ if (empty.length > 0) {
   console.error(`error: no tests ran in ${empty.join(', ')}; a test file must define tests`);
   process.exit(1);
 }
+const counts = `${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`;
+console.log(`ran ${count('tests')} tests on Node ${process.version}: ${counts}`);
 if (result.status === 0 && count('pass') !== count('tests') - count('skipped') - count('todo')) {
   console.error('error: the counts do not add up; check the output above');
   process.exit(1);
