@@ -4,7 +4,7 @@
 // and still answer a normal client. Prints the inputs tried per server, and crashes and hangs.
 import { parseArgs } from 'node:util';
 import { chalk } from 'zx';
-import { cases, PATIENCE, WATCHED_NODE_ARGS } from './lib/abuse.ts';
+import { cases, PATIENCE, watched } from './lib/abuse.ts';
 import { seeded, within } from './lib/peer.ts';
 import { startServer } from './lib/proc.ts';
 import { targets } from './lib/targets.ts';
@@ -34,7 +34,7 @@ for (const target of chosen) {
   const prepared = await target.setup?.();
   let server = await startServer(target.file, prepared?.args, {
     cwd: prepared?.cwd,
-    nodeArgs: WATCHED_NODE_ARGS,
+    ...watched(),
   });
   const deadline = Date.now() + (seconds * 1000) / chosen.length;
   const mine = cases.filter((each) => each.transport === target.transport);
@@ -59,7 +59,7 @@ for (const target of chosen) {
       await server.stop('SIGKILL');
       server = await startServer(target.file, prepared?.args, {
         cwd: prepared?.cwd,
-        nodeArgs: WATCHED_NODE_ARGS,
+        ...watched(),
       });
     }
   }

@@ -1,15 +1,17 @@
-// npm run test:runtimes: every lesson's demo with its server and client on tsx, Deno and Bun,
-// and on mixed pairs. A cell passes when the transcript is the one in the lesson's README, which
+// npm run test:runtimes: every lesson's demo with its server and client on tsx, plain node, Deno
+// and Bun, and on mixed pairs. A cell passes when the transcript is the one in the lesson's README, which
 // Node produced. Runtimes that are not installed are skipped (`--require-all` makes that a
 // failure, as in CI). Known differences are listed below and explained in the lesson README.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chalk } from 'zx';
 import { type Demo, loadDemos, type Pairing, render, runDemo, transcriptIn } from './lib/demo.ts';
-import { findRuntime, root, runtimes } from './lib/proc.ts';
+import { fetchNode, resolveNode } from './lib/nodes.ts';
+import { findRuntime, root, runtimes, useNode } from './lib/proc.ts';
 
 const columns: [string, Pairing][] = [
   ['tsx', { server: 'tsx', client: 'tsx' }],
+  ['node', { server: 'node', client: 'node' }],
   ['deno', { server: 'deno', client: 'deno' }],
   ['bun', { server: 'bun', client: 'bun' }],
   ['deno→bun', { server: 'deno', client: 'bun' }],
@@ -26,6 +28,17 @@ const requireAll = process.argv.includes('--require-all');
 const demos = (await loadDemos()).filter(
   (demo) => wanted.length === 0 || wanted.some((want) => demo.lesson.startsWith(want)),
 );
+// The `node` column is plain `node FILE`, with nothing installed: on this Node if it strips
+// types itself (22.18 and later), else on the Node 24 that the version matrix uses.
+if (!findRuntime('node')) {
+  try {
+    useNode(
+      path.join(fetchNode(resolveNode('24')), process.platform === 'win32' ? 'node.exe' : 'node'),
+    );
+  } catch (err) {
+    console.log(chalk.yellow(`no Node 24 for the node column: ${(err as Error).message}`));
+  }
+}
 const missing = runtimes.filter((runtime) => !findRuntime(runtime));
 for (const runtime of missing) {
   console.log(

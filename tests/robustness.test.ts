@@ -3,7 +3,7 @@
 // the same cases for longer with fresh seeds.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { cases, WATCHED_NODE_ARGS } from '../scripts/lib/abuse.ts';
+import { cases, watched } from '../scripts/lib/abuse.ts';
 import { seeded } from '../scripts/lib/peer.ts';
 import { startServer } from '../scripts/lib/proc.ts';
 import { targets } from '../scripts/lib/targets.ts';
@@ -17,10 +17,7 @@ for (const target of targets) {
     before(async () => {
       const prepared = await target.setup?.();
       cleanup = prepared?.cleanup ?? cleanup;
-      server = await startServer(target.file, prepared?.args, {
-        cwd: prepared?.cwd,
-        nodeArgs: WATCHED_NODE_ARGS,
-      });
+      server = await startServer(target.file, prepared?.args, { cwd: prepared?.cwd });
     });
     after(async () => {
       const exit = await server.stop();
@@ -29,11 +26,22 @@ for (const target of targets) {
     });
 
     for (const abuse of cases.filter((each) => each.transport === target.transport)) {
-      test(abuse.name, async () => {
-        await abuse.run(target, server.port, server, random);
-        assert.equal(server.child.exitCode, null, `the server exited:\n${server.err.join('\n')}`);
-        await target.probe(server.port, server, probes++);
-        assert.deepEqual(server.err, [], 'the server wrote to stderr');
+      test(abuse.name, async (t) => {
+        let victim = server;
+        if (abuse.watchesMemory && target.bigReply) {
+          // A server of its own, started so that its memory shows what it holds (see watched()).
+          const prepared = await target.setup?.();
+          const opts = { cwd: prepared?.cwd, ...watched() };
+          victim = await startServer(target.file, prepared?.args, opts);
+          t.after(async () => {
+            await victim.stop();
+            prepared?.cleanup();
+          });
+        }
+        await abuse.run(target, victim.port, victim, random);
+        assert.equal(victim.child.exitCode, null, `the server exited:\n${victim.err.join('\n')}`);
+        await target.probe(victim.port, victim, probes++);
+        assert.deepEqual(victim.err, [], 'the server wrote to stderr');
       });
     }
   });

@@ -1,6 +1,7 @@
 /**
  * @title This machine's network interfaces (网卡信息)
  * @article 000 "网卡信息", "查看网卡信息"
+ * @run node lessons/00-basics/interfaces.ts
  * @run npx tsx lessons/00-basics/interfaces.ts
  * @run deno run --allow-sys=networkInterfaces lessons/00-basics/interfaces.ts
  * @run bun lessons/00-basics/interfaces.ts

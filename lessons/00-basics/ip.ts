@@ -1,6 +1,7 @@
 /**
  * @title What kind of IP address is this? (IP 地址的分类)
  * @article 000 "ip地址", "ip和ip地址的分类"; 002 "1-3-TCP/IP协议"
+ * @run node lessons/00-basics/ip.ts 192.168.1.1 8.8.8.8 224.0.0.251 ::1
  * @run npx tsx lessons/00-basics/ip.ts 192.168.1.1 8.8.8.8 224.0.0.251 ::1
  * @run deno run lessons/00-basics/ip.ts 192.168.1.1 8.8.8.8 224.0.0.251 ::1
  * @run bun lessons/00-basics/ip.ts 192.168.1.1 8.8.8.8 224.0.0.251 ::1

@@ -1,6 +1,7 @@
 /**
  * @title UDP sender (UDP 发送数据)
  * @article 000 "udp使用socket发送数据", "端口绑定的问题"
+ * @run node lessons/01-udp-send/client.ts [--port 8080] [--message hahaha] [--bind 9000]
  * @run npx tsx lessons/01-udp-send/client.ts [--port 8080] [--message hahaha] [--bind 9000]
  * @run deno run --allow-net lessons/01-udp-send/client.ts [--port 8080] [--message hahaha] [--bind 9000]
  * @run bun lessons/01-udp-send/client.ts [--port 8080] [--message hahaha] [--bind 9000]

@@ -1,6 +1,7 @@
 /**
  * @title TCP upper-case echo client (简单的 socket 客户端)
  * @article 001 "三、简单的socket"; 002 "2-2-3-2"
+ * @run node lessons/04-tcp-echo/client.ts [--port 6969]
  * @run npx tsx lessons/04-tcp-echo/client.ts [--port 6969]
  * @run deno run --allow-net lessons/04-tcp-echo/client.ts [--port 6969]
  * @run bun lessons/04-tcp-echo/client.ts [--port 6969]

@@ -1,6 +1,7 @@
 /**
  * @title TCP upper-case echo server (简单的 socket 服务器)
  * @article 001 "三、简单的socket"; 000 "示例1", "示例2"; 002 "2-2-3"
+ * @run node lessons/04-tcp-echo/server.ts [--port 6969] [--quiet]
  * @run npx tsx lessons/04-tcp-echo/server.ts [--port 6969] [--quiet]
  * @run deno run --allow-net lessons/04-tcp-echo/server.ts [--port 6969] [--quiet]
  * @run bun lessons/04-tcp-echo/server.ts [--port 6969] [--quiet]

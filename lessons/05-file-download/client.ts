@@ -1,6 +1,7 @@
 /**
  * @title TCP file download client (文件下载客户端)
  * @article 000 "示例3-tcp文件下载"; 003 "三、文件下载"
+ * @run node lessons/05-file-download/client.ts --file NAME [--port 7890]
  * @run npx tsx lessons/05-file-download/client.ts --file NAME [--port 7890]
  * @run deno run --allow-net --allow-read=. --allow-write=. lessons/05-file-download/client.ts --file NAME [--port 7890]
  * @run bun lessons/05-file-download/client.ts --file NAME [--port 7890]

@@ -1,6 +1,7 @@
 /**
  * @title TCP file download server (文件下载服务器)
  * @article 000 "示例3-tcp文件下载"; 003 "三、文件下载"
+ * @run node lessons/05-file-download/server.ts [--port 7890] [--root .]
  * @run npx tsx lessons/05-file-download/server.ts [--port 7890] [--root .]
  * @run deno run --allow-net --allow-read lessons/05-file-download/server.ts [--port 7890] [--root .]
  * @run bun lessons/05-file-download/server.ts [--port 7890] [--root .]

@@ -1,6 +1,7 @@
 /**
  * @title Remote shell client (SSH 的实现: 客户端)
  * @article 001 "五、SSH的实现"
+ * @run node lessons/06-remote-shell/client.ts [--port 8000]
  * @run npx tsx lessons/06-remote-shell/client.ts [--port 8000]
  * @run deno run --allow-net lessons/06-remote-shell/client.ts [--port 8000]
  * @run bun lessons/06-remote-shell/client.ts [--port 8000]

@@ -1,6 +1,7 @@
 /**
  * @title Remote shell server (SSH 的实现: 服务器)
  * @article 001 "五、SSH的实现"
+ * @run node lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
  * @run npx tsx lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
  * @run deno run --allow-net --allow-run --allow-env lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
  * @run bun lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]

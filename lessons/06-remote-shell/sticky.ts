@@ -1,6 +1,7 @@
 /**
  * @title Sticky packets and the fix (粘包与解决)
  * @article 001 "五、SSH的实现"
+ * @run node lessons/06-remote-shell/sticky.ts
  * @run npx tsx lessons/06-remote-shell/sticky.ts
  * @run deno run --allow-net lessons/06-remote-shell/sticky.ts
  * @run bun lessons/06-remote-shell/sticky.ts

@@ -1,6 +1,7 @@
 /**
  * @title FTP-style download client (ftp 传文件: 客户端)
  * @article 001 "六、ftp传文件的实现"
+ * @run node lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
  * @run npx tsx lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
  * @run deno run --allow-net --allow-read=. --allow-write=. lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
  * @run bun lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]

@@ -1,6 +1,7 @@
 /**
  * @title FTP-style file server (ftp 传文件: 服务器)
  * @article 001 "六、ftp传文件的实现"
+ * @run node lessons/07-ftp-get/server.ts [--port 9999] [--root .]
  * @run npx tsx lessons/07-ftp-get/server.ts [--port 9999] [--root .]
  * @run deno run --allow-net --allow-read lessons/07-ftp-get/server.ts [--port 9999] [--root .]
  * @run bun lessons/07-ftp-get/server.ts [--port 9999] [--root .]

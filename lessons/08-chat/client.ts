@@ -1,6 +1,7 @@
 /**
  * @title Chat client (epoll 即时聊天客户端)
  * @article 003 "四、使用 epoll 实现即时聊天"
+ * @run node lessons/08-chat/client.ts [--port 8080]
  * @run npx tsx lessons/08-chat/client.ts [--port 8080]
  * @run deno run --allow-net lessons/08-chat/client.ts [--port 8080]
  * @run bun lessons/08-chat/client.ts [--port 8080]

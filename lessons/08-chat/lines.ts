@@ -1,6 +1,7 @@
 /**
  * @title Lines from a byte stream (按行拆分消息)
  * @article 003 "四、使用 epoll 实现即时聊天"
+ * @run node lessons/08-chat/server.ts
  * @run npx tsx lessons/08-chat/server.ts
  * @run deno run --allow-net lessons/08-chat/server.ts
  * @run bun lessons/08-chat/server.ts

@@ -1,6 +1,7 @@
 /**
  * @title Chat server on the event loop (epoll 即时聊天服务器)
  * @article 003 "四、使用 epoll 实现即时聊天"
+ * @run node lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  * @run npx tsx lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  * @run deno run --allow-net lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  * @run bun lessons/08-chat/server.ts [--port 8080] [--backlog 10]

@@ -1,6 +1,7 @@
 /**
  * @title Raw HTTP client (HTTP 客户端)
  * @article 004 "4. 自定义简单的静态服务器"; 001 "四、web服务的应用"
+ * @run node lessons/09-http-server/client.ts [--port 8080] [--path /go]
  * @run npx tsx lessons/09-http-server/client.ts [--port 8080] [--path /go]
  * @run deno run --allow-net lessons/09-http-server/client.ts [--port 8080] [--path /go]
  * @run bun lessons/09-http-server/client.ts [--port 8080] [--path /go]

@@ -1,6 +1,7 @@
 /**
  * @title One connection, many requests (HTTP/1.1 持久连接)
  * @article 004 "4. 自定义简单的静态服务器"
+ * @run node lessons/09-http-server/server.ts [--port 8080]
  * @run npx tsx lessons/09-http-server/server.ts [--port 8080]
  * @run deno run --allow-net --allow-read lessons/09-http-server/server.ts [--port 8080]
  * @run bun lessons/09-http-server/server.ts [--port 8080]

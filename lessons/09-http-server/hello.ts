@@ -1,6 +1,7 @@
 /**
  * @title Hello, World over HTTP (web服务的应用)
  * @article 001 "四、web服务的应用"
+ * @run node lessons/09-http-server/hello.ts [--port 8080]
  * @run npx tsx lessons/09-http-server/hello.ts [--port 8080]
  * @run deno run --allow-net lessons/09-http-server/hello.ts [--port 8080]
  * @run bun lessons/09-http-server/hello.ts [--port 8080]

@@ -1,6 +1,7 @@
 /**
  * @title HTTP server on raw TCP (自定义简单的静态服务器)
  * @article 004 "4. 自定义简单的静态服务器"
+ * @run node lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
  * @run npx tsx lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
  * @run deno run --allow-net --allow-read lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
  * @run bun lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]

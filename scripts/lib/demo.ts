@@ -71,7 +71,7 @@ export async function loadDemos(): Promise<Demo[]> {
 }
 
 function command(lesson: string, file: string, args: string[] = [], stdin?: string[]) {
-  const run = ['npx tsx', `lessons/${lesson}/${file}`, ...args].join(' ');
+  const run = ['node', `lessons/${lesson}/${file}`, ...args].join(' ');
   if (!stdin?.length) return run;
   const typed = stdin.map((line) => line.replace(/'/g, "'\\''")).join('\\n');
   return `printf '${typed}\\n' | ${run}`;

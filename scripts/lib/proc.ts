@@ -29,20 +29,40 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<Exit>;
 }
 
-/** The runtimes a lesson runs on unchanged. */
-export type Runtime = 'tsx' | 'deno' | 'bun';
-export const runtimes: Runtime[] = ['tsx', 'deno', 'bun'];
+/**
+ * The runtimes a lesson runs on unchanged: Node with tsx's loader, plain Node (which strips the
+ * types itself from 22.18 on), Deno and Bun.
+ */
+export type Runtime = 'tsx' | 'node' | 'deno' | 'bun';
+export const runtimes: Runtime[] = ['tsx', 'node', 'deno', 'bun'];
+
+/** Node 22.18 and later run a .ts file with nothing installed. */
+export const stripsTypes = (version: string) => {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 18);
+};
 
 const found = new Map<Runtime, string | null>();
-/** The deno or bun binary: from `npm install --no-save deno bun`, else from PATH; null if absent. */
+/**
+ * The binary for a runtime, or null if it is absent. deno and bun: from `npm install --no-save
+ * deno bun`, else from PATH. node: this Node if it strips types, else one set with `useNode`.
+ */
 export function findRuntime(runtime: Runtime): string | null {
   if (runtime === 'tsx') return process.execPath;
+  if (runtime === 'node') {
+    return found.get('node') ?? (stripsTypes(process.version) ? process.execPath : null);
+  }
   if (!found.has(runtime)) {
     const local = path.join(root, 'node_modules', '.bin', runtime);
     const works = (command: string) => spawnSync(command, ['--version']).status === 0;
     found.set(runtime, [local, runtime].find(works) ?? null);
   }
   return found.get(runtime) ?? null;
+}
+
+/** Run the `node` runtime on this binary (a Node 22.18 or later from scripts/lib/nodes.ts). */
+export function useNode(binary: string) {
+  found.set('node', binary);
 }
 
 /** Deno's permission flags for a lesson file, from its `@run deno run --allow-… FILE` line. */
@@ -56,8 +76,12 @@ export function denoFlags(file: string): string[] {
 /** The command and arguments that run a lesson file on a runtime. */
 export function lessonCommand(runtime: Runtime, file: string): [string, string[]] {
   const command = findRuntime(runtime);
-  if (!command) throw new Error(`${runtime} is not installed; try: npm install --no-save deno bun`);
+  if (!command) {
+    const fix = runtime === 'node' ? 'Node 22.18 or later' : 'npm install --no-save deno bun';
+    throw new Error(`${runtime} is not installed; try: ${fix}`);
+  }
   if (runtime === 'tsx') return [command, ['--import', tsx, file]];
+  if (runtime === 'node') return [command, [file]];
   if (runtime === 'deno') return [command, ['run', ...denoFlags(file), file]];
   return [command, [file]];
 }
@@ -91,7 +115,7 @@ process.once('exit', () => {
 export function spawnLesson(file: string, args: string[] = [], opts: SpawnOptions = {}): Proc {
   const runtime = opts.runtime ?? 'tsx';
   const [command, start] = lessonCommand(runtime, path.resolve(root, file));
-  const node = runtime === 'tsx' ? (opts.nodeArgs ?? []) : [];
+  const node = runtime === 'tsx' || runtime === 'node' ? (opts.nodeArgs ?? []) : [];
   return spawnProgram(command, [...node, ...start, ...args], opts);
 }
 
