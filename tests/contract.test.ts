@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadDemos } from '../scripts/lib/demo.ts';
 import { listLessons, parseHeader } from '../scripts/lib/lessons.ts';
+import { testedNode } from '../scripts/lib/nodes.ts';
 import { root } from '../scripts/lib/proc.ts';
 
 /** The most lines a lesson file may have after its header. Style aims for 40-80; past this, split or share. */
@@ -162,4 +163,18 @@ test('package.json has no runtime dependencies', () => {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   assert.equal(pkg.dependencies, undefined);
   assert.equal(pkg.type, 'module');
+});
+
+test('the README names the Node versions that CI tests, and .ci/run tests every one', () => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const ci = readFileSync(path.join(root, '.ci', 'run'), 'utf8');
+  for (const [major, version] of Object.entries(testedNode)) {
+    assert.ok(readme.includes(version), `README.md does not name Node ${version}`);
+    assert.match(
+      ci,
+      new RegExp(`^npm run test:node -- .*\\b${major}\\b`, 'm'),
+      `.ci/run skips ${major}`,
+    );
+  }
+  assert.ok(ci.includes('\nnpm test\n'), '.ci/run runs the README’s test command');
 });
