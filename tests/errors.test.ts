@@ -80,19 +80,17 @@ const situations: Record<string, () => Promise<Situation>> = {
     }
     if (process.getuid?.() !== 0) return {};
     const nobody = { uid: 65534, gid: 65534 };
-    const reads = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        'for (const f of process.argv.slice(1)) require("fs").accessSync(f, 4)',
-        lesson,
-        tsxFile,
-      ],
-      nobody,
-    );
-    if (reads.status !== 0) {
+    const asNobody = (script: string, ...args: string[]) =>
+      spawnSync(process.execPath, ['-e', script, ...args], nobody).status === 0;
+    if (!asNobody('')) {
       return {
-        skip: 'running as root, and the user nobody cannot read this checkout (a private home folder?); run the suite as an ordinary user to test this row',
+        skip: `running as root, and the user nobody cannot run ${process.execPath} (inside a private folder?); run the suite as an ordinary user to test this row`,
+      };
+    }
+    const readable = 'for (const f of process.argv.slice(1)) require("fs").accessSync(f, 4)';
+    if (!asNobody(readable, lesson, tsxFile)) {
+      return {
+        skip: 'running as root, and the user nobody cannot read this checkout (inside a private folder?); run the suite as an ordinary user to test this row',
       };
     }
     const env = { ...process.env, NODE_V8_COVERAGE: '' }; // nobody cannot write root's coverage
