@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
-import { runLesson, startServer } from '../scripts/lib/proc.ts';
+import { type Proc, runLesson, spawnLesson, startServer } from '../scripts/lib/proc.ts';
 import { freeUdpPort, norm } from './util.ts';
 
 const serverFile = 'lessons/02-udp-echo/server.ts';
@@ -52,6 +53,49 @@ describe('02-udp-echo', () => {
     ]);
   });
 
+  test('idle time after a reply is not a timeout: --timeout runs only while a reply is due', async (t) => {
+    const client = spawnLesson(clientFile, ['--port', String(server.port), '--timeout', '1']);
+    t.after(() => client.stop('SIGKILL'));
+    await client.waitFor(/replied: nice to meet you$/);
+    client.child.stdin?.write('hi\n');
+    await client.waitFor(/replied: nice to meet you$/, 2);
+    // Nothing is due now. Watch for 2.5 s (more than twice --timeout): the client must not exit.
+    assert.equal(await exitWithin(client, 2500), 'still running', client.err.join('\n'));
+    client.child.stdin?.write('你好\n');
+    await client.waitFor(/replied: nice to meet you$/, 3);
+    client.child.stdin?.end();
+    assert.deepEqual(await client.exited, { code: 0, signal: null });
+    assert.deepEqual(client.err, []);
+    assert.deepEqual(norm(client.out, server.port, 8080), [
+      'local address: 0.0.0.0:50001',
+      '127.0.0.1:8080 replied: nice to meet you',
+      '127.0.0.1:8080 replied: nice to meet you',
+      '127.0.0.1:8080 replied: nice to meet you',
+    ]);
+  });
+
+  test('a line sent after an idle spell that gets no reply still times out', async (t) => {
+    // A server that answers the first datagram only, then goes quiet.
+    const quiet = dgram.createSocket('udp4');
+    t.after(() => quiet.close());
+    let answered = false;
+    quiet.on('message', (_data, sender) => {
+      if (!answered) quiet.send('nice to meet you', sender.port, sender.address);
+      answered = true;
+    });
+    await new Promise<void>((resolve) => quiet.bind(0, '127.0.0.1', resolve));
+    const { port } = quiet.address();
+    const client = spawnLesson(clientFile, ['--port', String(port), '--timeout', '0.5']);
+    t.after(() => client.stop('SIGKILL'));
+    await client.waitFor(/replied: nice to meet you$/);
+    assert.equal(await exitWithin(client, 1000), 'still running', client.err.join('\n'));
+    client.child.stdin?.write('anyone there?\n');
+    assert.deepEqual(await exitWithin(client, 5000), { code: 1, signal: null });
+    assert.deepEqual(client.err, [
+      `error: no reply from 127.0.0.1:${port} within 0.5 s; is the server running?`,
+    ]);
+  });
+
   test('a bad --timeout or --port is a usage error', async () => {
     const usage = 'usage: client.ts [--host 127.0.0.1] [--port 8080] [--timeout 5]';
     const bad = await runLesson(clientFile, ['--timeout', 'soon']);
@@ -68,3 +112,16 @@ describe('02-udp-echo', () => {
     );
   });
 });
+
+/** The process's exit if it comes within `ms`, else 'still running' (a bound on how long to watch). */
+async function exitWithin(proc: Proc, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watch = new Promise<'still running'>((resolve) => {
+    timer = setTimeout(() => resolve('still running'), ms);
+  });
+  try {
+    return await Promise.race([proc.exited, watch]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

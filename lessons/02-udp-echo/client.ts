@@ -22,18 +22,23 @@ const server = hostPort(args.host, args.port);
 const client = dgram.createSocket(isIPv6(args.host) ? 'udp6' : 'udp4');
 client.on('error', (err) => fail(err, args.host, args.port));
 
-// UDP never says "nobody is there", so silence is the only sign of a missing server: a timer
-// (the article's settimeout) runs while replies are due, re-armed on each send and reply.
+// UDP never says "nobody is there", so silence is the only sign of a missing server. A timer (the
+// article's settimeout, which bounds each recvfrom) runs only while a reply is due: from a send
+// until its reply. A user who types nothing for a while is not waiting for anything.
 let awaitingReplies = 0;
 let inputDone = false;
+let timer: ReturnType<typeof setTimeout> | undefined;
 const noReply = () =>
   exitWith(1, `error: no reply from ${server} within ${args.timeout} s; is the server running?`);
-const timer = setTimeout(noReply, timeoutMs);
+function waitForReplies() {
+  clearTimeout(timer);
+  timer = awaitingReplies > 0 ? setTimeout(noReply, timeoutMs) : undefined;
+}
 
 // 2. Send data (sendto): one call, one datagram.
 function send(text: string) {
   awaitingReplies++;
-  timer.refresh();
+  waitForReplies();
   client.send(text, args.port, args.host);
 }
 send('nice to meet you too');
@@ -47,8 +52,8 @@ client.once('listening', () => {
 // 4. Receive (recvfrom): each reply is one 'message' event, whenever it arrives.
 client.on('message', (data, sender) => {
   console.log(`${hostPort(sender.address, sender.port)} replied: ${data.toString('utf8')}`);
-  awaitingReplies--;
-  timer.refresh();
+  awaitingReplies = Math.max(0, awaitingReplies - 1); // a stray extra datagram is no reply due
+  waitForReplies();
   if (inputDone && awaitingReplies <= 0) finish();
 });
 
