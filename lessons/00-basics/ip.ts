@@ -1,25 +1,25 @@
 /**
  * @title What kind of IP address is this? (IP 地址的分类)
  * @article 000 "ip地址", "ip和ip地址的分类"; 002 "1-3-TCP/IP协议"
- * @run node lessons/00-basics/ip.ts 192.168.1.1 8.8.8.8 224.0.0.251 ::1
- * @run npx tsx lessons/00-basics/ip.ts 192.168.1.1 8.8.8.8 224.0.0.251 ::1
- * @run deno run lessons/00-basics/ip.ts 192.168.1.1 8.8.8.8 224.0.0.251 ::1
- * @run bun lessons/00-basics/ip.ts 192.168.1.1 8.8.8.8 224.0.0.251 ::1
+ * @run node lessons/00-basics/ip.ts 192.168.1.1/24 8.8.8.8 224.0.0.251 ::1
+ * @run npx tsx lessons/00-basics/ip.ts 192.168.1.1/24 8.8.8.8 224.0.0.251 ::1
+ * @run deno run lessons/00-basics/ip.ts 192.168.1.1/24 8.8.8.8 224.0.0.251 ::1
+ * @run bun lessons/00-basics/ip.ts 192.168.1.1/24 8.8.8.8 224.0.0.251 ::1
  *
  * Classifies each address it is given: IPv4 class A to E, private, loopback, multicast,
- * broadcast, link-local; and the IPv6 kinds that play the same roles.
+ * broadcast, link-local; and the IPv6 kinds that play the same roles. Given address/prefix
+ * (CIDR, as interfaces.ts prints it), it also shows the network the address belongs to.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { usageError } from '../../shared/helpers.ts';
+import { describeNetwork, toNumber } from './cidr.ts';
 
-const usage = 'ip.ts ADDRESS [ADDRESS ...]   e.g. ip.ts 192.168.1.1 ::1';
+const usage = 'ip.ts ADDRESS[/PREFIX] [ADDRESS ...]   e.g. ip.ts 192.168.1.1/24 ::1';
 
 /** Is the 32-bit address inside prefix/bits? */
 const inRange = (value: number, prefix: string, bits: number) =>
   bits === 0 || value >>> (32 - bits) === toNumber(prefix) >>> (32 - bits);
-const toNumber = (ipv4: string) =>
-  ipv4.split('.').reduce((sum, part) => sum * 256 + Number(part), 0);
 
 function describeIPv4(address: string): string {
   const value = toNumber(address);
@@ -57,13 +57,37 @@ function describeIPv6(address: string): string {
   return 'IPv6, reserved or special-purpose';
 }
 
-const { positionals } = parseArgs({ allowPositionals: true, options: {} });
+const { values, positionals } = parseOptions();
+if (values.help) {
+  console.log(`usage: ${usage}`);
+  process.exit(0);
+}
 if (positionals.length === 0) usageError('give at least one address', usage);
-for (const address of positionals) {
-  const kind = isIPv4(address)
-    ? describeIPv4(address)
-    : isIPv6(address)
-      ? describeIPv6(address)
-      : null;
-  console.log(`${address}: ${kind ?? 'not an IP address'}`);
+for (const text of positionals) console.log(describe(text));
+
+function describe(text: string): string {
+  // CIDR notation: the address, then after the / how many leading bits name its network.
+  const [address, prefix, ...extra] = text.split('/');
+  const family = extra.length === 0 ? isIP(address) : 0;
+  if (family === 0) return `${text}: not an IP address`;
+  const kind = family === 4 ? describeIPv4(address) : describeIPv6(address);
+  if (prefix === undefined) return `${text}: ${kind}`;
+  const maxBits = family === 4 ? 32 : 128;
+  const bits = Number(prefix);
+  if (!/^\d+$/.test(prefix) || bits > maxBits) {
+    const range = `an IPv${family} prefix is a number from 0 to ${maxBits}`;
+    return `${text}: bad prefix '/${prefix}': ${range}`;
+  }
+  return `${text}: ${kind}\n  ${describeNetwork(address, bits)}`;
+}
+
+function parseOptions() {
+  const options = { help: { type: 'boolean', short: 'h' } } as const;
+  try {
+    return parseArgs({ allowPositionals: true, options });
+  } catch (err) {
+    // parseArgs explains at length how to pass a text starting with '-'; one sentence is enough.
+    const problem = (err as Error).message.replace(/^Unknown/, 'unknown');
+    usageError(problem.replace(/\. To specify.*/, ''), usage);
+  }
 }
