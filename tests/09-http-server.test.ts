@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { escapeHtml, parseHead } from '../lessons/09-http-server/http.ts';
-import { root, runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
+import {
+  type Proc,
+  root,
+  runLesson,
+  spawnLesson,
+  spawnProgram,
+  startServer,
+} from '../scripts/lib/proc.ts';
 import { fakeServer, freeTcpPort, norm } from './util.ts';
 
 const dir = 'lessons/09-http-server';
@@ -87,6 +94,35 @@ async function open(port: number) {
 }
 
 const chromium = '/usr/bin/chromium';
+const clientUsage = 'usage: client.ts [--host 127.0.0.1] [--port 8080] [--path /go] [--timeout 10]';
+
+/** A TCP server that reads a request, calls `answer` once, and never closes on its own. */
+async function quietServer(answer: (socket: net.Socket) => void) {
+  const sockets = new Set<net.Socket>();
+  const fake = await fakeServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('data', () => answer(socket));
+  });
+  cleanup.push(() => {
+    for (const socket of sockets) socket.destroy();
+    return fake.close();
+  });
+  return fake;
+}
+
+/** The process's exit if it comes within `ms`, else 'still running': a bound on how long to watch. */
+async function exitWithin(proc: Proc, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watch = new Promise<'still running'>((resolve) => {
+    timer = setTimeout(() => resolve('still running'), ms);
+  });
+  try {
+    return await Promise.race([proc.exited, watch]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const get = (target: string, ...fields: string[]) =>
   [`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', ...fields, '', ''].join('\r\n');
@@ -404,6 +440,53 @@ describe('09-http-server: hello.ts and the client against other servers', {
     );
   });
 
+  test('a server that accepts and never answers: --timeout gives up with one line', async () => {
+    const silent = await quietServer(() => {}); // reads the request, says nothing
+    const client = spawnLesson(clientFile, ['--port', String(silent.port), '--timeout', '0.5']);
+    cleanup.push(() => client.stop('SIGKILL'));
+    assert.deepEqual(await exitWithin(client, 5000), { code: 1, signal: null });
+    const port = silent.port;
+    assert.deepEqual(
+      [client.out, client.err],
+      [
+        [],
+        [
+          `error: no answer from 127.0.0.1:${port} within 0.5 s; is it an HTTP server? ` +
+            `(check what listens on that port: lsof -i :${port}, or netstat -ano | findstr :${port} on Windows)`,
+        ],
+      ],
+    );
+  });
+
+  test('an answer that stops half-way times out too; one that keeps coming does not', async () => {
+    const part = 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello';
+    const stalled = await quietServer((socket) => socket.write(part));
+    const client = spawnLesson(clientFile, ['--port', String(stalled.port), '--timeout', '0.5']);
+    cleanup.push(() => client.stop('SIGKILL'));
+    assert.deepEqual(await exitWithin(client, 5000), { code: 1, signal: null });
+    const bytes = Buffer.byteLength(part);
+    assert.deepEqual(client.err, [
+      `error: the answer from 127.0.0.1:${stalled.port} stopped after ${bytes} bytes; nothing more came within 0.5 s`,
+    ]);
+    // A slow server: ten pieces 150 ms apart take 1.5 s, but no wait between two is near 1 s.
+    const slow = await quietServer((socket) => {
+      const pieces = ['HTTP/1.1 200 OK\r\n', 'Content-Length: 8\r\n', '\r\n', ...'12345678'];
+      const next = () => {
+        if (socket.destroyed) return;
+        socket.write(pieces.shift() ?? '');
+        if (pieces.length > 0) setTimeout(next, 150);
+      };
+      next();
+    });
+    const patient = spawnLesson(clientFile, ['--port', String(slow.port), '--timeout', '1']);
+    cleanup.push(() => patient.stop('SIGKILL'));
+    assert.deepEqual(await exitWithin(patient, 10000), { code: 0, signal: null });
+    assert.deepEqual(
+      [patient.out, patient.err],
+      [['HTTP/1.1 200 OK', 'Content-Length: 8', '', '12345678'], []],
+    );
+  });
+
   test('without its templates beside it, the server says so and exits 1', async () => {
     const copy = mkdtempSync(path.join(tmpdir(), 'socket-lessons-no-templates-'));
     cleanup.push(() => rmSync(copy, { recursive: true, force: true }));
@@ -430,13 +513,12 @@ describe('09-http-server: hello.ts and the client against other servers', {
     const badPath = await runLesson(clientFile, ['--path', 'go']);
     assert.deepEqual(
       [badPath.code, badPath.err],
-      [
-        2,
-        [
-          "error: invalid path 'go': start it with /",
-          'usage: client.ts [--host 127.0.0.1] [--port 8080] [--path /go]',
-        ],
-      ],
+      [2, ["error: invalid path 'go': start it with /", clientUsage]],
+    );
+    const badWait = await runLesson(clientFile, ['--timeout', '0']);
+    assert.deepEqual(
+      [badWait.code, badWait.err],
+      [2, ["error: invalid number of seconds '0'", clientUsage]],
     );
     const badTimeout = await runLesson(serverFile, ['--header-timeout', '0']);
     assert.deepEqual(badTimeout.code, 2);

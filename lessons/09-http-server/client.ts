@@ -1,21 +1,33 @@
 /**
  * @title Raw HTTP client (HTTP 客户端)
  * @article 004 "4. 自定义简单的静态服务器"; 001 "四、web服务的应用"
- * @run node lessons/09-http-server/client.ts [--port 8080] [--path /go]
- * @run npx tsx lessons/09-http-server/client.ts [--port 8080] [--path /go]
- * @run deno run --allow-net lessons/09-http-server/client.ts [--port 8080] [--path /go]
- * @run bun lessons/09-http-server/client.ts [--port 8080] [--path /go]
+ * @run node lessons/09-http-server/client.ts [--port 8080] [--path /go] [--timeout 10]
+ * @run npx tsx lessons/09-http-server/client.ts [--port 8080] [--path /go] [--timeout 10]
+ * @run deno run --allow-net lessons/09-http-server/client.ts [--port 8080] [--path /go] [--timeout 10]
+ * @run bun lessons/09-http-server/client.ts [--port 8080] [--path /go] [--timeout 10]
  *
  * What a browser does first, by hand on node:net: send a GET, then print the status line, the
  * header fields and the body. The body ends after Content-Length bytes, or when the server closes.
+ * It gives up when the server stays silent for --timeout seconds.
  */
 import net from 'node:net';
-import { exitWith, fail, hostPort, parseCli, usageError } from '../../shared/helpers.ts';
+import { exitWith, fail, hostPort, parseCli, seconds, usageError } from '../../shared/helpers.ts';
 
-const usage = 'client.ts [--host 127.0.0.1] [--port 8080] [--path /go]';
-const args = parseCli(usage, 8080, { path: { type: 'string', default: '/go' } });
+const usage = 'client.ts [--host 127.0.0.1] [--port 8080] [--path /go] [--timeout 10]';
+const args = parseCli(usage, 8080, {
+  path: { type: 'string', default: '/go' },
+  timeout: { type: 'string', default: '10' },
+});
 if (!/^\/\S*$/.test(args.path)) usageError(`invalid path '${args.path}': start it with /`, usage);
+const timeoutMs = seconds(args.timeout, usage) * 1000;
+const server = hostPort(args.host, args.port);
 const MAX_HEAD = 64 * 1024;
+
+// A read with no timeout waits for ever on a server that accepts and never answers: the wrong
+// port, or a program that speaks something else. This timer runs from the start (the connect
+// too) until the answer is complete, and each read restarts it: a long answer that keeps coming
+// is never cut, a silent one ends after --timeout seconds.
+let timer = setTimeout(giveUp, timeoutMs);
 
 // 1. Connect (what the browser does when you open http://127.0.0.1:8080/go). Node reads into
 //    `buffer` and hands each read to `received` (steps 3 to 5).
@@ -28,7 +40,7 @@ client.on('error', (err) => fail(err, args.host, args.port));
 
 // 2. Send the request: the request line, the header fields, and a blank line that ends them.
 //    HTTP/1.1 requires Host. No body, so no Content-Length.
-const fields = [`Host: ${hostPort(args.host, args.port)}`, 'User-Agent: socket-lessons'];
+const fields = [`Host: ${server}`, 'User-Agent: socket-lessons'];
 client.write(`GET ${args.path} HTTP/1.1\r\n${fields.join('\r\n')}\r\n\r\n`);
 
 // 3. Receive the head: everything up to the blank line, however many reads it takes.
@@ -42,6 +54,8 @@ let bodyLength = -1; // from Content-Length; -1 means "until the server closes"
 function received(length: number, buffer: Buffer): boolean {
   chunks.push(Buffer.from(buffer.subarray(0, length))); // a copy: the buffer is read into again
   total += length;
+  clearTimeout(timer);
+  timer = setTimeout(giveUp, timeoutMs);
   setImmediate(() => client.resume());
   if (bodyStart < 0) {
     const all = Buffer.concat(chunks);
@@ -66,6 +80,7 @@ let finished = false;
 function finish() {
   if (finished) return;
   finished = true;
+  clearTimeout(timer);
   const all = Buffer.concat(chunks);
   if (bodyStart < 0) return exitWith(1, 'error: the server closed before a whole response head');
   const body = all.subarray(bodyStart, bodyLength >= 0 ? bodyStart + bodyLength : undefined);
@@ -77,4 +92,16 @@ function finish() {
     exitWith(1, `error: the server closed after ${body.length} of ${bodyLength} body bytes`);
   }
   client.end();
+}
+
+function giveUp() {
+  const within = `within ${args.timeout} s`;
+  const port = args.port;
+  const tools = `lsof -i :${port}, or netstat -ano | findstr :${port} on Windows`;
+  const hint = `is it an HTTP server? (check what listens on that port: ${tools})`;
+  let problem = `no answer from ${server} ${within}; ${hint}`;
+  if (total > 0)
+    problem = `the answer from ${server} stopped after ${total} bytes; nothing more came ${within}`;
+  if (client.connecting) problem = `could not connect to ${server} ${within}`;
+  exitWith(1, `error: ${problem}`);
 }
