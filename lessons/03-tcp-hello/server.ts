@@ -31,7 +31,6 @@ server.listen({ host: args.host, port: args.port, backlog: 128 }, () => {
 server.on('connection', (client) => {
   const peer = hostPort(client.remoteAddress, client.remotePort);
   console.log(`${peer} connected`);
-  client.on('error', (err) => console.log(`${peer} error: ${err.message}`));
   client.on('close', () => console.log(`${peer} disconnected`));
 
   // 5. Send (发送数据): strings go out as UTF-8 bytes.
@@ -50,10 +49,22 @@ server.on('connection', (client) => {
     console.log(`${peer} sent more than ${MAX_TEXT} characters; closing`);
     client.destroy();
   });
+  let shown = false;
+  const show = () => {
+    if (!shown) console.log(`${peer} sent: ${received}`);
+    shown = true;
+  };
   client.on('end', () => {
-    console.log(`${peer} sent: ${received}`);
+    show();
     // 7. Close this client's socket (关闭套接字); the server keeps listening.
     client.end();
+  });
+  // Pitfall: the article's 000 client closes without reading our greeting, and a close with
+  //    unread bytes is a reset (RST), not a FIN. The text came before the reset: show it anyway.
+  client.on('error', (err: NodeJS.ErrnoException) => {
+    if (received !== '') show();
+    if (err.code === 'ECONNRESET') console.log(`${peer} reset the connection`);
+    else console.log(`${peer} error: ${err.message}`);
   });
 });
 
