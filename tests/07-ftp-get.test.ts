@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
@@ -60,6 +60,35 @@ describe('07-ftp-get', () => {
     ]);
   });
 
+  // Windows names a new text file 新建 文本文档.txt. The article's split() makes three words of
+  // `get 新建 文本文档.txt`, and its server dies unpacking them into two.
+  test('a file name with spaces and Chinese characters arrives whole, under its own name', async () => {
+    const name = '新建 文本文档.txt';
+    writeFileSync(path.join(files.root, name), '你好, world\n'.repeat(100));
+    const md5 = md5Of(path.join(files.root, name));
+    const size = statSync(path.join(files.root, name)).size;
+    const from = server.out.length;
+    const result = await session([`get ${name}`, 'exit']);
+    assert.deepEqual(result, {
+      code: 0,
+      signal: null,
+      out: [
+        `received ${size} bytes into ${name}.new`,
+        `server md5: ${md5}`,
+        `client md5: ${md5} (match)`,
+      ],
+      err: [],
+    });
+    assert.equal(md5Of(path.join(files.downloads, `${name}.new`)), md5);
+    await server.waitFor(/disconnected$/, from);
+    assert.deepEqual(norm(server.out.slice(from), server.port, 9999), [
+      '127.0.0.1:50001 connected',
+      `127.0.0.1:50001 asks: get ${name}`,
+      `127.0.0.1:50001 sent ${name} (${size} bytes), md5 ${md5}`,
+      '127.0.0.1:50001 disconnected',
+    ]);
+  });
+
   test('a missing file, a bad command and paths out of the root get a clear answer', async () => {
     mkdirSync(path.join(files.root, 'sub'));
     const result = await session([
@@ -74,7 +103,7 @@ describe('07-ftp-get', () => {
     assert.deepEqual(result.out, [
       "server: error: no file named 'missing.bin'",
       'server: error: unknown command; use: get <file>',
-      'server: error: unknown command; use: get <file>',
+      "server: error: no file named 'one.bin two.bin'",
       "server: error: refused '../secret.txt': '..' leads out of the folder",
       "server: error: refused 'escape.txt': a link that leads out of the folder",
       "server: error: 'sub' is not a file",

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -37,6 +38,136 @@ function openFiles(pid: number | undefined, name: string): number | null {
     return null;
   }
 }
+
+/** Wait (bounded polling: a file has no event to wait for) until `file` has a byte or more. */
+async function untilItHasBytes(file: string) {
+  for (let polls = 0; !(statSync(file, { throwIfNoEntry: false })?.size ?? 0); polls++) {
+    if (polls === 500) throw new Error(`${file} got no byte within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * A raw client that reads as the 05 client does, stopping after each read, so that a reset is
+ * reported as one even on Node 22 and older. `until` waits for its first bytes (up to 1 KiB) to
+ * say something, `hold` stops reading (the sender's transfer then stays under way), and `ending`
+ * resumes reading and tells how the connection ended: 'ECONNRESET', or 'end' for a clean close
+ * (FIN).
+ */
+async function stepwisePeer(port: number) {
+  let head = Buffer.alloc(0);
+  let held = false;
+  const waiters = new Set<() => void>();
+  const socket: net.Socket = net.connect({
+    host: '127.0.0.1',
+    port,
+    onread: {
+      buffer: Buffer.alloc(64 * 1024),
+      callback(length, buffer) {
+        if (head.length < 1024) head = Buffer.concat([head, buffer.subarray(0, length)]);
+        for (const wake of waiters) wake();
+        if (!held) setImmediate(() => !held && socket.resume());
+        return false;
+      },
+    },
+  });
+  const ended = new Promise<string>((resolve) => {
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(String(err.code)));
+    socket.once('end', () => resolve('end'));
+  });
+  await once(socket, 'connect');
+  const until = (done: (head: Buffer) => boolean) =>
+    within(
+      10000,
+      'the peer waiting for bytes',
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!done(head)) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      }),
+    );
+  const hold = () => {
+    held = true;
+  };
+  const ending = () => {
+    held = false;
+    socket.resume();
+    return within(10000, 'the end of the connection', ended);
+  };
+  return { socket, until, hold, ending };
+}
+
+/** The server's last two lines when it stops in the middle of sending a file or an answer. */
+const cutLog = (what: string) =>
+  new RegExp(
+    `^127\\.0\\.0\\.1:\\d+ reset: the server stopped before the ${what} was all sent\nserver closed$`,
+  );
+
+describe('a server stopped (Ctrl+C or SIGTERM) mid-transfer resets it, never a clean close', {
+  skip: process.platform === 'win32' && 'signals cannot be sent to a child process on Windows',
+}, () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`05, ${signal}: the client says it was reset, exits 1, keeps no file`, async (t) => {
+      const server = await startServer('lessons/05-file-download/server.ts', files.args);
+      const dir = downloads();
+      const args = ['--port', String(server.port), '--file', 'big.bin'];
+      const client = spawnLesson('lessons/05-file-download/client.ts', args, { cwd: dir });
+      t.after(() => Promise.all([client.stop('SIGKILL'), server.stop('SIGKILL')]));
+      await untilItHasBytes(path.join(dir, '[复件]big.bin.part')); // 256 MiB: far from done
+      assert.deepEqual(await server.stop(signal), { code: 0, signal: null });
+      assert.match(server.out.slice(-2).join('\n'), cutLog('file'));
+      const exit = await within(10000, 'the client', client.exited);
+      assert.deepEqual(
+        [exit.code, client.out, client.err],
+        [1, [], [`error: the connection to 127.0.0.1:${server.port} was reset by the other side`]],
+      );
+      assert.deepEqual(readdirSync(dir), [], 'no [复件]big.bin, no [复件]big.bin.part');
+    });
+
+    test(`07, ${signal}: a file still being sent is reset`, async (t) => {
+      const server = await startServer('lessons/07-ftp-get/server.ts', files.args);
+      const peer = await stepwisePeer(server.port);
+      t.after(() => {
+        peer.socket.destroy();
+        return server.stop('SIGKILL');
+      });
+      const size = String(statSync(path.join(files.root, 'big.bin')).size);
+      peer.socket.write('get big.bin');
+      await peer.until((head) => head.toString() === size);
+      peer.socket.write('ready to recv file');
+      await peer.until((head) => head.length > size.length); // the file has begun
+      peer.hold();
+      assert.deepEqual(await server.stop(signal), { code: 0, signal: null });
+      assert.match(server.out.slice(-2).join('\n'), cutLog('file'));
+      assert.equal(await peer.ending(), 'ECONNRESET');
+    });
+  }
+
+  test('06: an answer still being sent is reset', {
+    skip: process.platform === 'win32' && 'needs a POSIX shell',
+  }, async (t) => {
+    const server = await startServer('lessons/06-remote-shell/server.ts');
+    const peer = await stepwisePeer(server.port);
+    t.after(() => {
+      peer.socket.destroy();
+      return server.stop('SIGKILL');
+    });
+    const cap = 16 * 1024 * 1024; // the output is cut there: a long answer
+    const size = String(cap + Buffer.byteLength(`\n[output cut at ${cap} bytes]\n`));
+    peer.socket.write('head -c 20000000 /dev/zero');
+    await peer.until((head) => head.toString() === size);
+    peer.socket.write('准备接受');
+    await peer.until((head) => head.length > size.length); // the answer has begun
+    peer.hold();
+    assert.deepEqual(await server.stop('SIGINT'), { code: 0, signal: null });
+    assert.match(server.out.slice(-2).join('\n'), cutLog('answer'));
+    assert.equal(await peer.ending(), 'ECONNRESET');
+  });
+});
 
 describe('a server that dies or resets mid-transfer', () => {
   test('07: the server is killed while sending; the client says so, exits 1, keeps no file', async () => {

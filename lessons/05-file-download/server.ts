@@ -33,6 +33,8 @@ if (!statSync(args.root, { throwIfNoEntry: false })?.isDirectory()) {
 //    name, ours stays open to send the file.
 const server = net.createServer({ allowHalfOpen: true });
 server.on('error', (err) => fail(err, args.host, args.port));
+// The downloads still under way, so that stopping the server can cut them with a reset.
+const sending = new Map<net.Socket, string>();
 
 // 2. Bind and 3. listen (绑定、监听).
 server.listen({ host: args.host, port: args.port, backlog: 128 }, () => {
@@ -45,7 +47,10 @@ server.on('connection', async (client) => {
   const peer = hostPort(client.remoteAddress, client.remotePort);
   console.log(`${peer} connected`);
   client.on('error', (err) => console.log(`${peer} error: ${err.message}`));
-  client.on('close', () => console.log(`${peer} disconnected`));
+  client.on('close', () => {
+    sending.delete(client);
+    console.log(`${peer} disconnected`);
+  });
   try {
     // 5. Receive the file name (接收要下载的文件名).
     // Pitfall: the article takes one recv(1024) as the name. A name has no end marker, so we
@@ -65,7 +70,11 @@ server.on('connection', async (client) => {
     //    pipeline() waits for 'drain' whenever the client reads slower than the disk.
     // Pitfall: the article reads the whole file with f.read() and calls send() once, which may
     //    send only part of it. pipeline() sends it all, then closes our side (FIN).
-    client.once('finish', () => console.log(`${peer} sent ${name} (${client.bytesWritten} bytes)`));
+    sending.set(client, peer);
+    client.once('finish', () => {
+      sending.delete(client); // every byte and our FIN are with the OS: the download is whole
+      console.log(`${peer} sent ${name} (${client.bytesWritten} bytes)`);
+    });
     await pipeline(createReadStream(file), client);
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
@@ -78,4 +87,13 @@ server.on('connection', async (client) => {
 });
 
 // 9. Close the listening socket (关闭监听套接字) on Ctrl+C or SIGTERM.
-onShutdown(() => server.close());
+// Pitfall: a process that quits mid-file, as the article's does on Ctrl+C, ends the connection
+//    with a FIN, the very signal that says "that was the whole file", and the client keeps a cut
+//    copy. A download still under way is reset (RST) instead, so the client knows it was cut.
+onShutdown(() => {
+  server.close();
+  for (const [client, peer] of sending) {
+    console.log(`${peer} reset: the server stopped before the file was all sent`);
+    client.resetAndDestroy();
+  }
+});

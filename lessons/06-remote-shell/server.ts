@@ -37,6 +37,7 @@ if (remote) console.error('warning: remote code execution: anyone who can reach 
 // Run a command in a shell (os.popen), stdout and stderr as they come. It leads its own process
 // group (detached), so one kill stops all it started. --timeout and maxOutput bound it.
 const running = new Set<(why: string) => void>();
+const sending = new Map<net.Socket, string>(); // answers under way, from the length to the end
 async function run(command: string): Promise<Buffer> {
   const detached = process.platform !== 'win32'; // Windows has no process groups to kill
   const child = spawn(command, { shell: true, detached, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -84,18 +85,25 @@ server.on('connection', async (conn) => {
     // 4. Run it (os.popen(cmd).read()); 5. no output becomes 'cmd has no output...' (in run).
     const output = await run(request.toString('utf8')).catch((err) => Buffer.from(`${err}`));
     // 6. Send the length in bytes as decimal text (send(str(len(cmd_res.encode())))).
+    sending.set(conn, peer);
     conn.write(String(output.length));
     // 7. Wait for the ack (recv(1024)); it keeps the length and the output apart: see sticky.ts.
     if (!(await next())) break;
     // 8. Send the output (send): write() sends all of it, however many reads it takes.
-    conn.write(output);
+    conn.write(output, () => sending.delete(conn)); // the OS has it all: the answer is whole
     console.log(`${peer} sent ${output.length} bytes`);
   }
+  sending.delete(conn); // done with this client, whatever the state of its answer
   conn.end();
 });
 
-// 9. Close (server.close()) on Ctrl+C or SIGTERM, and stop any command still running.
+// 9. Close (server.close()) on Ctrl+C or SIGTERM, and stop any command still running. An answer
+//    still under way is reset (RST), not ended with a FIN, so it cannot pass for a whole one.
 onShutdown(() => {
   for (const kill of running) kill('server closed');
   server.close();
+  for (const [conn, peer] of sending) {
+    console.log(`${peer} reset: the server stopped before the answer was all sent`);
+    conn.resetAndDestroy();
+  }
 });

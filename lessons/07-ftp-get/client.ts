@@ -77,7 +77,10 @@ try {
       client.write('ready to recv file');
       // 6. Receive exactly that many bytes into <file>.new (while received_size < total: recv).
       //    Written as <file>.new.part, renamed only if the MD5s match: a bad copy never looks done.
-      const target = `${path.basename(command.split(/\s+/)[1] ?? 'download')}.new`;
+      // Pitfall: the article names its copy cmd.split()[1], so `get 新建 文本文档.txt` is saved as
+      //    新建.new. The name is everything after `get `, as the server takes it.
+      const name = /^get\s+(.+)$/s.exec(command)?.[1] ?? 'download';
+      const target = `${path.basename(name)}.new`;
       partial = `${target}.part`;
       const clientMd5 = await receiveFile(partial, Number(reply));
       console.log(`received ${reply} bytes into ${target}`);

@@ -32,9 +32,8 @@ if (!statSync(args.root, { throwIfNoEntry: false })?.isDirectory()) {
 
 // The file a request names, or why there is none (os.path.isfile(filename)), inside --root only.
 // Pitfall: the article opens any path, '../../etc/passwd' included.
-async function find(words: string[]): Promise<{ file: string; size: number } | string> {
-  const [command, name] = words;
-  if (command !== 'get' || words.length !== 2) return 'unknown command; use: get <file>';
+async function find(name: string | undefined): Promise<{ file: string; size: number } | string> {
+  if (name === undefined) return 'unknown command; use: get <file>';
   try {
     const file = await resolveInside(args.root, name);
     const info = await stat(file);
@@ -47,6 +46,7 @@ async function find(words: string[]): Promise<{ file: string; size: number } | s
 
 // 1. Create the socket, bind and listen (socket(), bind(('localhost', 9999)), listen()).
 const server = net.createServer().on('error', (err) => fail(err, args.host, args.port));
+const sending = new Map<net.Socket, string>(); // answers under way, from the size to the MD5
 server.listen({ host: args.host, port: args.port }, () => {
   const { address, port } = server.address() as net.AddressInfo;
   console.log(`listening on ${hostPort(address, port)}`); // e.g. listening on 127.0.0.1:9999
@@ -63,9 +63,12 @@ server.on('connection', async (conn) => {
     // 3. Wait for a command (recv(1024)): all that comes before a pause, not one read.
     for (let request = await next(); request; request = await next()) {
       // 4. Split it (cmd, filename = data.decode().split()) and look for the file.
-      const words = request.toString('utf8').trim().split(/\s+/);
-      console.log(`${peer} asks: ${words.join(' ')}`);
-      const found = await find(words);
+      // Pitfall: split() makes three words of `get 新建 文本文档.txt` (Windows' new text file),
+      //    and unpacking them into two kills the article's server. The name is all after `get `.
+      const text = request.toString('utf8').trim();
+      const name = /^get\s+(.+)$/s.exec(text)?.[1];
+      console.log(`${peer} asks: ${text.replace(/\s+/g, ' ')}`); // one log line, whatever it sent
+      const found = await find(name);
       // Pitfall: the article's server crashes on a bad command and says nothing for a missing
       //    file, so its client waits forever. We answer with a line where the size would go.
       if (typeof found === 'string') {
@@ -74,6 +77,7 @@ server.on('connection', async (conn) => {
         continue;
       }
       // 5. Send the size (send(str(file_size))) and 6. wait for the ack (recv(1024)).
+      sending.set(conn, peer);
       conn.write(String(found.size));
       if (!(await next())) break;
       // 7. Send the file, hashing each chunk on its way (for line in f: m.update; send).
@@ -88,14 +92,20 @@ server.on('connection', async (conn) => {
       await pipeline(createReadStream(found.file), hashing, conn, { end: false });
       // 8. Send the MD5 (send(m.hexdigest())): always 32 hex characters.
       const digest = md5.digest('hex');
-      conn.write(digest);
-      console.log(`${peer} sent ${words[1]} (${found.size} bytes), md5 ${digest}`);
+      conn.write(digest, () => sending.delete(conn)); // the OS has it all: the answer is whole
+      console.log(`${peer} sent ${name} (${found.size} bytes), md5 ${digest}`);
     }
-  } catch {
-    // the connection broke while sending; the 'error' handler has said so
-  }
+  } catch {} // the connection broke while sending; the 'error' handler has said so
+  sending.delete(conn); // done with this client, whatever the state of its answer
   conn.end();
 });
 
-// 9. Close (server.close()) on Ctrl+C or SIGTERM.
-onShutdown(() => server.close());
+// 9. Close (server.close()) on Ctrl+C or SIGTERM. An answer still under way is reset (RST), not
+//    ended with a FIN: a clean close halfway would tell the client less than the truth.
+onShutdown(() => {
+  server.close();
+  for (const [conn, peer] of sending) {
+    console.log(`${peer} reset: the server stopped before the file was all sent`);
+    conn.resetAndDestroy();
+  }
+});
