@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { within } from '../scripts/lib/peer.ts';
 import {
   type Proc,
   root,
@@ -11,6 +12,7 @@ import {
   spawnLesson,
   spawnProgram,
   startServer,
+  tsx,
 } from '../scripts/lib/proc.ts';
 import { fakeServer, freeTcpPort } from './util.ts';
 
@@ -373,4 +375,63 @@ describe("08-chat and the article's Python programs", { skip: articleSkip, timeo
       'Client has been closed.',
     ]);
   });
+});
+
+// A server started with `&` in an interactive shell: its stdin is the terminal, but its process
+// group is not the terminal's foreground group. A small Python "shell" sets that up on a fresh
+// pseudo-terminal. Once the learner types at the shell's prompt, a server that reads the terminal
+// is stopped (SIGTTIN), and the next client gets no welcome.
+const backgroundShell = `
+import fcntl, os, pty, subprocess, sys, termios
+master, slave = pty.openpty()
+os.setsid()
+fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+server = subprocess.Popen(sys.argv[1:], stdin=slave, process_group=0)
+print(f"server pid {server.pid}", flush=True)
+for line in sys.stdin:  # what the learner types at the shell's prompt
+    os.write(master, line.encode())
+    print("typed", flush=True)
+sys.exit(server.wait())
+`;
+const pythonPty =
+  process.platform === 'win32'
+    ? 'Windows has no job control'
+    : spawnSync('python3', [
+          '-c',
+          'import pty, subprocess; subprocess.Popen(["true"], process_group=0)',
+        ]).status === 0
+      ? false
+      : 'needs python3 3.11 or later (pty, and Popen with process_group)';
+
+test('a server started in the background still serves clients (it does not read the terminal)', {
+  skip: pythonPty,
+}, async () => {
+  const shell = spawnProgram('python3', [
+    '-c',
+    backgroundShell,
+    process.execPath,
+    '--import',
+    tsx,
+    path.join(root, serverFile),
+    '--port',
+    '0',
+  ]);
+  const pid = Number((await shell.waitFor(/^server pid (\d+)$/))[1]);
+  cleanup.push(async () => {
+    shell.child.stdin?.end(); // the shell then waits for the server to exit
+    process.kill(pid, 'SIGINT'); // a stopped server keeps it pending: then SIGKILL
+    const stopped = await within(3000, 'the server to stop', shell.exited).catch(() => null);
+    if (!stopped) process.kill(pid, 'SIGKILL');
+    await shell.exited;
+  });
+  const port = Number((await shell.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/))[1]);
+  shell.child.stdin?.write('node lessons/08-chat/client.ts\n');
+  await shell.waitFor(/^typed$/);
+  for (const each of ['first', 'second']) {
+    const client = await within(5000, `the ${each} client's welcome`, rawClient(port));
+    assert.match(client.lines[0], /^welcome /);
+  }
+  assert.ok(
+    shell.out.includes('(started in the background: what you type here reaches no client)'),
+  );
 });

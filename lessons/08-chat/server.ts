@@ -3,12 +3,13 @@
  * @article 003 "四、使用 epoll 实现即时聊天"
  * @run node lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  * @run npx tsx lessons/08-chat/server.ts [--port 8080] [--backlog 10]
- * @run deno run --allow-net lessons/08-chat/server.ts [--port 8080] [--backlog 10]
+ * @run deno run --allow-net --allow-run=ps lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  * @run bun lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  *
  * Any number of clients: each line a client sends is printed here and relayed to the others,
  * and each line typed into this server goes to every client. Node's event loop is the epoll loop.
  */
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fail, hostPort, onShutdown, parseCli, usageError } from '../../shared/helpers.ts';
@@ -83,17 +84,32 @@ server.on('connection', (client) => {
 //    here goes to every client.
 // Pitfall: the article sends to `client_socket`, which does not exist until a client has
 //    connected, so a line typed too early crashes the server (UnboundLocalError).
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (clients.size === 0) {
-    console.log('(no client is connected; nobody got that line)');
-  } else {
-    broadcast(`server: ${line}`);
-    console.log(`server: ${line} (sent to ${clients.size} client${clients.size === 1 ? '' : 's'})`);
-  }
-});
+// Pitfall: a server started in the background (`server.ts &`) that reads the terminal is
+//    stopped by it (SIGTTIN, "Stopped (tty input)"), and every client hangs. So the terminal is
+//    read only by a server started in the foreground.
+const readTyped = () =>
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (clients.size === 0) {
+      console.log('(no client is connected; nobody got that line)');
+    } else {
+      broadcast(`server: ${line}`);
+      console.log(
+        `server: ${line} (sent to ${clients.size} client${clients.size === 1 ? '' : 's'})`,
+      );
+    }
+  });
+if (inForeground()) readTyped();
+else console.log('(started in the background: what you type here reaches no client)');
 
 // 7. Close (epoll.unregister, close): on Ctrl+C or SIGTERM, say goodbye to every client.
 onShutdown(() => {
   server.close();
   for (const client of clients.keys()) client.end();
 });
+
+/** Is this process in its terminal's foreground? `ps` marks that with a `+` in its state. */
+function inForeground(): boolean {
+  if (!process.stdin.isTTY || process.platform === 'win32') return true;
+  const ps = spawnSync('ps', ['-o', 'stat=', '-p', String(process.pid)], { encoding: 'utf8' });
+  return ps.status !== 0 || ps.stdout.includes('+');
+}
