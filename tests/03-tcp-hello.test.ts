@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import { within } from '../scripts/lib/peer.ts';
+import { readAll, within } from '../scripts/lib/peer.ts';
 import { runLesson, startServer } from '../scripts/lib/proc.ts';
 import { connect, fakeServer, freeTcpPort, norm, offlineDns } from './util.ts';
 
@@ -130,5 +130,38 @@ describe('03-tcp-hello', () => {
         ],
       ],
     );
+  });
+});
+
+describe("03, article 004's order: the client speaks first", () => {
+  test('the client sends Hello Server; the server answers with its address and closes', async () => {
+    const server = await startServer('lessons/03-tcp-hello/server-004.ts');
+    after(() => server.stop());
+    const result = await runLesson('lessons/03-tcp-hello/client-004.ts', [
+      '--port',
+      String(server.port),
+    ]);
+    assert.equal(result.code, 0, result.err.join('\n'));
+    const [, port] =
+      result.out[0].match(/^recv: 已收到您\(\('127\.0\.0\.1', (\d+)\)\)的请求,本次连接将关闭$/) ??
+      [];
+    assert.ok(port, result.out[0]);
+    await server.waitFor(new RegExp(`^127\\.0\\.0\\.1:${port} disconnected$`));
+    assert.deepEqual(norm(server.out, server.port, 8080), [
+      'listening on 127.0.0.1:8080',
+      '127.0.0.1:50001 connected',
+      '127.0.0.1:50001 sent 12 bytes: Hello Server',
+      '127.0.0.1:50001 disconnected',
+    ]);
+  });
+
+  test('a client that sends nothing and closes gets nothing; the server carries on', async () => {
+    const server = await startServer('lessons/03-tcp-hello/server-004.ts');
+    after(() => server.stop());
+    const socket = await connect(server.port);
+    const everything = readAll(socket);
+    socket.end();
+    assert.equal((await everything).length, 0);
+    await server.waitFor(/sent nothing$/);
   });
 });

@@ -76,6 +76,21 @@ describe('the articles’ Python programs and the lessons interoperate', { skip 
     assert.deepEqual(peer.out.slice(1), ['received: Hello']);
   });
 
+  test('03 (article 004, the client speaks first): both ways', async () => {
+    const server = await lesson('lessons/03-tcp-hello/server-004.ts');
+    const out = await runPeer('tcp-ask-client', server.port);
+    assert.match(out[0], /^recv: 已收到您\(\('127\.0\.0\.1', \d+\)\)的请求,本次连接将关闭$/);
+    await server.waitFor(/sent 12 bytes: Hello Server$/);
+
+    const peer = await startPeer('tcp-ask-server');
+    const args = ['--port', String(peer.port)];
+    const ours = await runLesson('lessons/03-tcp-hello/client-004.ts', args);
+    assert.equal(ours.code, 0);
+    assert.match(ours.out[0], /^recv: 已收到您\(\('127\.0\.0\.1', \d+\)\)的请求,本次连接将关闭$/);
+    await peer.exited;
+    assert.deepEqual(peer.out.slice(1), ['12', 'recv: Hello Server']);
+  });
+
   test('04: the article client → our server; our client → the article server', async () => {
     const server = await lesson('lessons/04-tcp-echo/server.ts');
     const out = await runPeer('echo-client', server.port, 'hello', 'socket 你好', 'q');

@@ -93,6 +93,20 @@ export const targets: Target[] = [
     },
   },
   {
+    lesson: '03-tcp-hello (server-004.ts)',
+    file: 'lessons/03-tcp-hello/server-004.ts',
+    transport: 'tcp',
+    request: Buffer.from('Hello Server'),
+    async probe(port, server, id) {
+      const socket = await connect(port);
+      const everything = readAll(socket);
+      socket.end(`Hello Server ${id}`);
+      const answer = (await within(PATIENCE, '03 (004) probe', everything)).toString();
+      assert.match(answer, /^已收到您\(\('127\.0\.0\.1', \d+\)\)的请求,本次连接将关闭$/);
+      await server.waitFor(new RegExp(`: Hello Server ${id}$`));
+    },
+  },
+  {
     lesson: '04-tcp-echo',
     file: 'lessons/04-tcp-echo/server.ts',
     transport: 'tcp',

@@ -76,6 +76,30 @@ def tcp_hello_client(port):  # 003: 二、TCP 网络程序, client
     client.close()
 
 
+def tcp_ask_server(port):  # 004: 2.2 服务端开发步骤 (one client; the article loops for ever)
+    server = socket.socket(family=socket.AF_INET, type=socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", port))
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.listen(128)
+    ready(server)
+    client_socket, address = server.accept()
+    recv_data = client_socket.recv(1024)
+    print(len(recv_data), flush=True)
+    print("recv:", recv_data.decode("utf8"), flush=True)
+    client_socket.send(f"已收到您({address})的请求,本次连接将关闭".encode("utf8"))
+    client_socket.close()
+    server.close()
+
+
+def tcp_ask_client(port):  # 004: 2.1 客户端开发步骤
+    client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    client.connect(("127.0.0.1", port))
+    client.send("Hello Server".encode("utf8"))
+    recv_data = client.recv(1024)
+    print("recv:", recv_data.decode("utf8"), flush=True)
+    client.close()
+
+
 def echo_server(port):  # 001: 三、简单的socket, socket_server.py (one client)
     server = socket.socket()
     server.bind(("127.0.0.1", port))
