@@ -131,7 +131,8 @@ export function onShutdown(close: () => void): void {
 
 /**
  * Resolve with exactly `size` bytes from a stream, however the network split them. Rejects if the
- * stream ends first. This is the fix for "one recv() is one message".
+ * stream ends first, with an error whose `got` says how many came. This is the fix for "one
+ * recv() is one message".
  */
 export function readExactly(stream: Readable, size: number): Promise<Buffer> {
   if (size === 0) return Promise.resolve(Buffer.alloc(0));
@@ -151,7 +152,7 @@ export function readExactly(stream: Readable, size: number): Promise<Buffer> {
       else if (stream.readableEnded) settle(closedEarly(0)); // it had ended before we asked
     };
     const closedEarly = (got: number) =>
-      new Error(`connection closed after ${got} of ${size} bytes`);
+      Object.assign(new Error(`connection closed after ${got} of ${size} bytes`), { got });
     const onEnd = () => settle(closedEarly(0));
     stream.on('readable', tryRead);
     stream.once('end', onEnd);
@@ -180,17 +181,24 @@ export async function* stdinLines(quitWord: string): AsyncGenerator<string> {
 /**
  * The real path of the file `name` inside the folder `root`, for a server that hands out files.
  * Rejects a name that could reach outside the root: `..`, an absolute path, a NUL byte, or a
- * symbolic link that leads out. Such errors have the code 'EOUTSIDEROOT'; a missing file keeps
- * Node's 'ENOENT'.
+ * symbolic link that leads out. Such errors have the code 'EOUTSIDEROOT'; a missing file has
+ * 'ENOENT'. No message names a path: Node's would show the server's own folder to the client.
  */
 export async function resolveInside(root: string, name: string): Promise<string> {
-  const refuse = (why: string) =>
-    Object.assign(new Error(`refused '${name}': ${why}`), { code: 'EOUTSIDEROOT' });
+  const error = (message: string, code = 'EOUTSIDEROOT') =>
+    Object.assign(new Error(message), { code });
+  const refuse = (why: string) => error(`refused '${name}': ${why}`);
   if (name === '' || name.includes('\0')) throw refuse('empty, or has a NUL byte');
   if (path.isAbsolute(name) || path.win32.isAbsolute(name)) throw refuse('an absolute path');
   if (name.split(/[\\/]/).includes('..')) throw refuse("'..' leads out of the folder");
-  const rootReal = await realpath(root);
-  const fileReal = await realpath(path.join(rootReal, name)); // follows every symbolic link
+  // Node's own message names the path it tried, in the server's folder: keep only the code.
+  const lookup = (target: string) =>
+    realpath(target).catch(({ code }: NodeJS.ErrnoException) => {
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw error('no such file', 'ENOENT'); // a.txt/x
+      throw error(code === 'ENAMETOOLONG' ? 'name too long' : `cannot open it (${code})`, code);
+    });
+  const rootReal = await lookup(root);
+  const fileReal = await lookup(path.join(rootReal, name)); // follows every symbolic link
   if (fileReal === rootReal) throw refuse('the folder itself, not a file in it');
   if (!fileReal.startsWith(rootReal + path.sep))
     throw refuse('a link that leads out of the folder');

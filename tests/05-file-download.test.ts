@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
+import { root, runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
 import {
   assertCleanStop,
   assertNoServer,
@@ -18,6 +18,30 @@ import {
 
 const serverFile = 'lessons/05-file-download/server.ts';
 const clientFile = 'lessons/05-file-download/client.ts';
+
+/**
+ * The server's and the client's `node` commands in the README's "Run it" block, as words after
+ * `node`. Every other command there (Deno, Bun) for the same file must take the same arguments.
+ */
+function runItCommands(...files: string[]): string[][] {
+  const readme = readFileSync(path.join(root, path.dirname(files[0]), 'README.md'), 'utf8');
+  const section = readme.split('## Run it')[1]?.split('\n## ')[0] ?? '';
+  const commands = [
+    ...section.matchAll(/^(?:node|deno run(?: --allow-\S+)*|bun) (\S+\.ts)(.*?)\s*(?:#.*)?$/gm),
+  ];
+  return files.map((file) => {
+    const mine = commands
+      .filter((command) => command[1] === file)
+      .map((command) => command[2].trim());
+    assert.ok(mine.length > 0, `no command for ${file} in Run it`);
+    assert.deepEqual(
+      mine,
+      Array(mine.length).fill(mine[0]),
+      `${file}: the same arguments on every runtime`,
+    );
+    return [file, ...mine[0].split(/\s+/).filter(Boolean)];
+  });
+}
 
 /** Connect, send `name` (then half-close, unless `halfClose` is false) and collect the reply. */
 async function ask(port: number, name: string | Buffer, halfClose = true): Promise<Buffer> {
@@ -62,8 +86,8 @@ describe('05-file-download', () => {
       await server.waitFor(/disconnected$/, from);
       assert.deepEqual(norm(server.out.slice(from), server.port, 7890), [
         '127.0.0.1:50001 connected',
-        `127.0.0.1:50001 wants: ${name}`,
-        `127.0.0.1:50001 sent ${name} (${size} bytes)`,
+        `127.0.0.1:50001 wants: '${name}'`,
+        `127.0.0.1:50001 sent '${name}' (${size} bytes)`,
         '127.0.0.1:50001 disconnected',
       ]);
     }
@@ -71,7 +95,7 @@ describe('05-file-download', () => {
 
   test('an empty file and a missing file both bring nothing, and no file is written', async () => {
     for (const [name, log] of [
-      ['empty.bin', 'sent empty.bin (0 bytes)'],
+      ['empty.bin', "sent 'empty.bin' (0 bytes)"],
       ['missing.bin', 'no such file; sent nothing'],
     ]) {
       const from = server.out.length;
@@ -113,6 +137,50 @@ describe('05-file-download', () => {
       readdirSync(files.downloads).filter((name) => name.includes('secret')),
       [],
     );
+  });
+
+  // `echo k.bin | nc 127.0.0.1 7890` sends `k.bin\n`; a Windows terminal may send `k.bin\r\n`.
+  test('one trailing newline is not part of the name; the log quotes the name, newlines written out', async () => {
+    const k = readFileSync(path.join(files.root, 'k.bin'));
+    for (const ending of ['\n', '\r\n']) {
+      const from = server.out.length;
+      assert.ok((await ask(server.port, `k.bin${ending}`)).equals(k), JSON.stringify(ending));
+      await server.waitFor(/disconnected$/, from);
+      assert.equal(
+        norm(server.out.slice(from), server.port, 7890)[1],
+        "127.0.0.1:50001 wants: 'k.bin'",
+      );
+    }
+    const from = server.out.length;
+    assert.equal((await ask(server.port, 'k.bin\n\n')).length, 0, 'only one newline is dropped');
+    await server.waitFor(/disconnected$/, from);
+    assert.deepEqual(norm(server.out.slice(from), server.port, 7890).slice(1, 3), [
+      "127.0.0.1:50001 wants: 'k.bin\\n'",
+      '127.0.0.1:50001 no such file; sent nothing',
+    ]);
+  });
+
+  test("the README's Run it commands work as written, on the lesson's sample folder", async (t) => {
+    const [serverLine, clientLine] = runItCommands(serverFile, clientFile);
+    assert.deepEqual(serverLine.slice(0, 3), [
+      serverFile,
+      '--root',
+      'lessons/05-file-download/files',
+    ]);
+    const sample = await startServer(serverLine[0], serverLine.slice(1)); // in the repo's root
+    t.after(() => sample.stop());
+    const result = await runLesson(
+      clientLine[0],
+      [...clientLine.slice(1), '--port', String(sample.port)],
+      {
+        cwd: files.downloads,
+      },
+    );
+    const name = clientLine[clientLine.indexOf('--file') + 1];
+    const original = readFileSync(path.join(root, 'lessons/05-file-download/files', name));
+    assert.deepEqual(result.out, [`saved ${original.length} bytes to [复件]${name}`]);
+    assert.ok(readFileSync(path.join(files.downloads, `[复件]${name}`)).equals(original));
+    assert.match(original.toString(), /\p{Script=Han}/u, 'the sample has Chinese text');
   });
 
   test("a client that sends the name and waits without closing (the article's) gets the file", async () => {

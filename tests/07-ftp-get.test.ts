@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
+import { within } from '../scripts/lib/peer.ts';
+import { root, runLesson, spawnProgram, startServer, tsx } from '../scripts/lib/proc.ts';
 import { readExactly, readUntilPause } from '../shared/helpers.ts';
 import {
   assertCleanStop,
@@ -21,6 +23,52 @@ import {
 
 const serverFile = 'lessons/07-ftp-get/server.ts';
 const clientFile = 'lessons/07-ftp-get/client.ts';
+
+/**
+ * The server's and the client's `node` commands in the README's "Run it" block, as words after
+ * `node`, and the comment after each. Every other command there (Deno, Bun) for the same file
+ * must take the same arguments.
+ */
+function runItCommands(...files: string[]): { words: string[]; comment: string }[] {
+  const readme = readFileSync(path.join(root, path.dirname(files[0]), 'README.md'), 'utf8');
+  const section = readme.split('## Run it')[1]?.split('\n## ')[0] ?? '';
+  const pattern = /^(node|deno run(?: --allow-\S+)*|bun) (\S+\.ts)(.*?)\s*(?:#(.*))?$/gm;
+  const commands = [...section.matchAll(pattern)];
+  return files.map((file) => {
+    const mine = commands.filter((command) => command[2] === file);
+    const args = mine.map((command) => command[3].trim());
+    assert.ok(mine.length > 0, `no command for ${file} in Run it`);
+    assert.deepEqual(args, Array(args.length).fill(args[0]), `${file}: the same arguments`);
+    const node = mine.find((command) => command[1] === 'node');
+    assert.ok(node, `no node command for ${file} in Run it`);
+    return { words: [file, ...args[0].split(/\s+/).filter(Boolean)], comment: node[4] ?? '' };
+  });
+}
+
+/** Runs argv[2:] with stdout and stderr on a pseudo-terminal, argv[1] as its stdin; echoes all. */
+const onPty = `
+import os, pty, subprocess, sys
+master, slave = pty.openpty()
+child = subprocess.Popen(sys.argv[2:], stdin=subprocess.PIPE, stdout=slave, stderr=slave)
+os.close(slave)
+child.stdin.write((sys.argv[1] + "\\n").encode())
+child.stdin.close()
+output = b""
+while True:
+    try:
+        chunk = os.read(master, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    output += chunk
+sys.stdout.buffer.write(output)
+sys.exit(child.wait())
+`;
+const noPty =
+  noPython ||
+  process.platform === 'win32' ||
+  (spawnSync(python, ['-c', 'import pty']).status !== 0 && 'no pty module in Python');
 
 describe('07-ftp-get', () => {
   const files = transferFiles();
@@ -98,6 +146,8 @@ describe('07-ftp-get', () => {
       'get ../secret.txt',
       'get escape.txt',
       'get sub',
+      `get ${'z'.repeat(300)}`,
+      'get one.bin/x',
       'get one.bin',
     ]);
     assert.deepEqual(result.out, [
@@ -107,11 +157,52 @@ describe('07-ftp-get', () => {
       "server: error: refused '../secret.txt': '..' leads out of the folder",
       "server: error: refused 'escape.txt': a link that leads out of the folder",
       "server: error: 'sub' is not a file",
+      'server: error: name too long',
+      "server: error: no file named 'one.bin/x'",
       'received 1 bytes into one.bin.new',
       `server md5: ${md5Of(path.join(files.root, 'one.bin'))}`,
       `client md5: ${md5Of(path.join(files.root, 'one.bin'))} (match)`,
     ]);
     assert.equal(result.code, 0);
+  });
+
+  test('a command typed into nc (`echo get k.bin | nc`) ends in a newline: still found', async () => {
+    for (const ending of ['\n', '\r\n']) {
+      const socket = await connect(server.port);
+      const answer = readUntilPause(socket);
+      socket.write(`get k.bin${ending}`);
+      assert.equal(String(await within(5000, '07 size', answer)), '1025');
+      socket.destroy();
+    }
+  });
+
+  test("the README's Run it commands work as written, on the lesson's sample folder", async (t) => {
+    const [serverRun, clientRun] = runItCommands(serverFile, clientFile);
+    assert.deepEqual(serverRun.words, [serverFile, '--root', 'lessons/07-ftp-get/files']);
+    const sample = await startServer(serverFile, serverRun.words.slice(1)); // in the repo's root
+    t.after(() => sample.stop());
+    // The client reads its commands from the terminal; the README's comment says what to type.
+    const typed = clientRun.comment.match(/`(get [^`]+)`/)?.[1];
+    assert.ok(typed, `the comment says what to type: ${clientRun.comment}`);
+    const name = typed.slice(4);
+    const result = await runLesson(
+      clientFile,
+      [...clientRun.words.slice(1), '--port', String(sample.port)],
+      { stdin: [typed, 'exit'], cwd: files.downloads },
+    );
+    const original = path.join(root, 'lessons/07-ftp-get/files', name);
+    const md5 = md5Of(original);
+    assert.deepEqual(result, {
+      code: 0,
+      signal: null,
+      out: [
+        `received ${statSync(original).size} bytes into ${name}.new`,
+        `server md5: ${md5}`,
+        `client md5: ${md5} (match)`,
+      ],
+      err: [],
+    });
+    assert.equal(md5Of(path.join(files.downloads, `${name}.new`)), md5);
   });
 
   test("the article's wire protocol, byte by byte: size, ack, data, MD5", async () => {
@@ -167,7 +258,58 @@ describe('07-ftp-get', () => {
     await cut.close();
     assert.deepEqual(
       [broken.code, broken.err],
-      [1, ['error: connection closed after 10 of 100 bytes']],
+      [1, ['error: the connection broke after 10 of 100 bytes; nothing saved']],
+    );
+    assert.deepEqual(
+      readdirSync(files.downloads).filter((name) => name.startsWith('y.bin')),
+      [],
+    );
+    const noMd5 = await fakeServer(async (socket) => {
+      await once(socket, 'data');
+      socket.write('5');
+      await once(socket, 'data');
+      socket.end('hello0123'); // the file, then 4 of the MD5's 32 characters
+    });
+    const unchecked = await session(['get w.bin'], noMd5.port);
+    await noMd5.close();
+    const why = "the connection broke before the server's MD5 came";
+    assert.deepEqual(
+      [unchecked.code, unchecked.out, unchecked.err],
+      [
+        1,
+        ['received 5 bytes into w.bin.new'],
+        [`error: ${why}, so the copy cannot be checked; nothing saved`],
+      ],
+    );
+    assert.deepEqual(
+      readdirSync(files.downloads).filter((name) => name.startsWith('w.bin')),
+      [],
+    );
+  });
+
+  // On a terminal the bar has no newline of its own until 100%; a cut transfer must end that
+  // line before the error, or the error is glued to the bar. A pseudo-terminal (Python's pty)
+  // makes stdout a terminal; stdin stays a pipe.
+  test('on a terminal, a cut transfer ends the progress bar line before the error', {
+    skip: noPty,
+  }, async () => {
+    const cut = await fakeServer(async (socket) => {
+      await once(socket, 'data');
+      socket.write('4000000');
+      await once(socket, 'data');
+      socket.end(Buffer.alloc(1234567, 'x'));
+    });
+    const client = [process.execPath, '--import', tsx, path.join(root, clientFile)];
+    const args = ['-c', onPty, 'get z.bin', ...client, '--port', String(cut.port)];
+    const run = spawnProgram(python, args, { cwd: files.downloads });
+    const exit = await within(15000, 'the client on a pty', run.exited);
+    await cut.close();
+    const lines = run.out.join('\n').split(/\r?\n/).filter(Boolean);
+    assert.equal(exit.code, 1, lines.join('\n'));
+    assert.match(lines.at(-2)?.split('\r').at(-1) ?? '', /^\[#*\.*\] \d+%$/);
+    assert.equal(
+      lines.at(-1),
+      'error: the connection broke after 1234567 of 4000000 bytes; nothing saved',
     );
   });
 

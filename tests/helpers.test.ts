@@ -63,6 +63,21 @@ describe('resolveInside', () => {
   test('a missing file keeps ENOENT', async () => {
     await assert.rejects(resolveInside(root, 'nope.txt'), { code: 'ENOENT' });
   });
+  // Node's own messages name the path it tried (`realpath '/srv/files/…'`); a server passes the
+  // message on to its client, so it must say what is wrong and nothing of where.
+  test('errors say what is wrong, never the path of the root', async () => {
+    for (const [name, code, message] of [
+      ['nope.txt', 'ENOENT', 'no such file'],
+      ['sub/ok.txt/x', 'ENOENT', 'no such file'],
+      ['z'.repeat(300), 'ENAMETOOLONG', 'name too long'],
+    ]) {
+      await assert.rejects(resolveInside(root, name), { code, message }, name.slice(0, 20));
+    }
+    await assert.rejects(resolveInside(path.join(base, 'gone'), 'a.txt'), {
+      code: 'ENOENT',
+      message: 'no such file',
+    });
+  });
 });
 
 describe('readExactly', () => {
@@ -76,7 +91,7 @@ describe('readExactly', () => {
     const stream = new PassThrough();
     const early = readExactly(stream, 4);
     stream.end('ab');
-    await assert.rejects(early, /connection closed after 2 of 4 bytes/);
+    await assert.rejects(early, { message: 'connection closed after 2 of 4 bytes', got: 2 });
     await assert.rejects(readExactly(stream, 4), /connection closed after 0 of 4 bytes/);
   });
 });

@@ -1,11 +1,11 @@
 // One corpus of path-traversal attempts, thrown at every server that hands out files. Not one
 // byte from outside the served folder may come back, while the files inside are served.
 import assert from 'node:assert/strict';
-import { symlinkSync } from 'node:fs';
+import { realpathSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect, readAll, readUntil, within } from '../scripts/lib/peer.ts';
-import { startServer } from '../scripts/lib/proc.ts';
+import { root, startServer } from '../scripts/lib/proc.ts';
 import { fileRoot, HELLO } from '../scripts/lib/targets.ts';
 
 const files = fileRoot();
@@ -38,6 +38,13 @@ const attempts = [
   '.',
   '',
 ];
+/**
+ * Names (not attempts to get out) whose errors Node words with the whole path it tried
+ * (ENAMETOOLONG, ENOTDIR): the answer to them, as to every name, must not carry that path.
+ */
+const erroneous = ['z'.repeat(300), `sub/${'z'.repeat(300)}.txt`, 'hello.txt/x'];
+/** The server's folders, as given and as resolved: no answer may name them. */
+const ownPaths = [files.base, realpathSync(files.base), root];
 
 interface FileServer {
   lesson: string;
@@ -103,7 +110,7 @@ for (const server of servers) {
       });
     }
 
-    for (const name of attempts) {
+    for (const name of [...attempts, ...erroneous]) {
       test(`refuses ${JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)}`, async () => {
         const answer = (await server.fetch(running.port, name)).toString();
         assert.ok(
@@ -113,6 +120,13 @@ for (const server of servers) {
         if (server.lesson === '07-ftp-get') assert.match(answer, /^error: /);
         else if (server.lesson === '09-http-server') assert.match(answer, /^HTTP\/1\.1 (400|404) /);
         else assert.equal(answer, '');
+        // (A name that holds the path itself may be quoted back: the client knew it already.)
+        for (const own of ownPaths.filter((own) => !name.includes(own))) {
+          assert.ok(!answer.includes(own), answer.slice(0, 400));
+        }
+        if (server.lesson === '07-ftp-get' && name === erroneous[0]) {
+          assert.equal(answer, 'error: name too long');
+        }
         assert.equal(running.child.exitCode, null, 'the server is still running');
       });
     }

@@ -46,7 +46,13 @@ server.listen({ host: args.host, port: args.port, backlog: 128 }, () => {
 server.on('connection', async (client) => {
   const peer = hostPort(client.remoteAddress, client.remotePort);
   console.log(`${peer} connected`);
-  client.on('error', (err) => console.log(`${peer} error: ${err.message}`));
+  let fileSize = -1; // known once the file is found
+  // A client that closes or resets mid-file makes the next write fail (EPIPE, ECONNRESET): the
+  // log says how far the file got, not Node's error code.
+  client.on('error', () => {
+    const sent = fileSize < 0 ? '' : ` after ${client.bytesWritten} of ${fileSize} bytes`;
+    console.log(`${peer} went away${sent}`);
+  });
   client.on('close', () => {
     sending.delete(client);
     console.log(`${peer} disconnected`);
@@ -57,14 +63,19 @@ server.on('connection', async (client) => {
     //    take every byte until the client closes its side (our client) or pauses (the article's).
     const request = await readUntilPause(client);
     if (request === null) return void client.end();
-    const name = request.toString('utf8');
-    console.log(`${peer} wants: ${name}`);
+    // `echo hello.txt | nc` sends `hello.txt\n`: one line ending is not part of the name. The
+    //    log quotes the name and writes out control characters (\n, \u0000), so a stray space
+    //    or newline shows, and no name can add a line of its own to the log.
+    const name = request.toString('utf8').replace(/\r?\n$/, '');
+    const shown = `'${name.replace(/\p{Cc}/gu, (char) => JSON.stringify(char).slice(1, -1))}'`;
+    console.log(`${peer} wants: ${shown}`);
 
     // 6. Open the file (读取文件数据), but only inside --root.
     // Pitfall: the article opens whatever path it is sent, so '../../etc/passwd' works.
     const file = await resolveInside(args.root, name);
-    if (!(await stat(file)).isFile())
-      throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    const info = await stat(file);
+    if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    fileSize = info.size;
 
     // 7. Send the file (发送文件的数据给客户端), streamed: a few 64 KiB chunks in memory at most;
     //    pipeline() waits for 'drain' whenever the client reads slower than the disk.
@@ -73,10 +84,11 @@ server.on('connection', async (client) => {
     sending.set(client, peer);
     client.once('finish', () => {
       sending.delete(client); // every byte and our FIN are with the OS: the download is whole
-      console.log(`${peer} sent ${name} (${client.bytesWritten} bytes)`);
+      console.log(`${peer} sent ${shown} (${client.bytesWritten} bytes)`);
     });
     await pipeline(createReadStream(file), client);
   } catch (err) {
+    // A client that went away has been logged by the 'error' handler.
     const { code, message } = err as NodeJS.ErrnoException;
     if (code === 'ENOENT') console.log(`${peer} no such file; sent nothing`);
     else if (code === 'EOUTSIDEROOT') console.log(`${peer} ${message}; sent nothing`);

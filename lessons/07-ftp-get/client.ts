@@ -16,7 +16,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {
   exitWith,
-  fail,
+  explain,
   parseCli,
   readExactly,
   readUntilPause,
@@ -27,10 +27,24 @@ import {
 const usage = 'client.ts [--host 127.0.0.1] [--port 9999] [--timeout 10]';
 const args = parseCli(usage, 9999, { timeout: { type: 'string', default: '10' } });
 const timeout = seconds(args.timeout, usage);
-const quit = (err: Error) => exitWith(1, `error: ${err.message}`);
 let partial = ''; // the copy being written, removed at exit unless it was renamed
 process.on('exit', () => partial && rmSync(partial, { force: true }));
 const bar = (p: number) => `\r[${'#'.repeat(p / 5).padEnd(20, '.')}] ${p}%${p < 100 ? '' : '\n'}`;
+// The bar ends its line only at 100%. An error in between first ends that line, so the error
+// gets a line of its own instead of being glued to `31%`.
+let barOpen = false;
+const endBar = () => {
+  if (barOpen) process.stdout.write('\n');
+  barOpen = false;
+};
+const quit = (err: Error) => {
+  endBar();
+  exitWith(1, `error: ${err.message}`);
+};
+// A transfer cut short, in words: how far it got, and that the partial copy is not kept.
+const broke = (how: string): never => {
+  throw new Error(`the connection broke ${how}; nothing saved`);
+};
 
 // Receive exactly `size` bytes into `target` and resolve with their MD5. Never ask for more than is
 // left (the MD5 follows); wait for 'drain' when the disk is slower (backpressure). The progress
@@ -39,13 +53,18 @@ async function receiveFile(target: string, size: number): Promise<string> {
   const output = createWriteStream(target).on('error', quit);
   const md5 = createHash('md5');
   let [received, shown] = [0, -1];
+  const cut = (err: Error & { got?: number }) =>
+    broke(`after ${received + (err.got ?? 0)} of ${size} bytes`);
   while (received < size) {
-    const chunk = await readExactly(client, Math.min(64 * 1024, size - received));
+    const chunk = await readExactly(client, Math.min(64 * 1024, size - received)).catch(cut);
     md5.update(chunk);
     received += chunk.length;
     if (!output.write(chunk)) await once(output, 'drain');
     const percent = Math.floor((received / size) * 100);
-    if (process.stdout.isTTY && percent !== shown) process.stdout.write(bar(percent));
+    if (process.stdout.isTTY && percent !== shown) {
+      process.stdout.write(bar(percent));
+      barOpen = percent < 100;
+    }
     shown = percent;
   }
   await new Promise((finished) => output.end(finished));
@@ -54,7 +73,7 @@ async function receiveFile(target: string, size: number): Promise<string> {
 
 // 1. Create the socket and connect (client.connect(('localhost', 9999))).
 const client = net.connect({ host: args.host, port: args.port });
-client.on('error', (err) => fail(err, args.host, args.port));
+client.on('error', (err) => quit(new Error(explain(err, args.host, args.port))));
 // The article's server answers a missing file with silence; don't wait for it forever.
 client.on('timeout', () => quit(new Error(`no answer for ${timeout} s; does the file exist?`)));
 
@@ -85,7 +104,8 @@ try {
       const clientMd5 = await receiveFile(partial, Number(reply));
       console.log(`received ${reply} bytes into ${target}`);
       // 7. Receive the server's MD5 (recv(1024)): exactly 32 hex characters. Compare.
-      const serverMd5 = (await readExactly(client, 32)).toString('latin1');
+      const md5Cut = () => broke("before the server's MD5 came, so the copy cannot be checked");
+      const serverMd5 = (await readExactly(client, 32).catch(md5Cut)).toString('latin1');
       const match = serverMd5 === clientMd5;
       if (match) renameSync(partial, target);
       console.log(`server md5: ${serverMd5}`);
