@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Proc, runLesson, spawnLesson, startServer } from '../scripts/lib/proc.ts';
-import { freeUdpPort, norm } from './util.ts';
+import { datagram } from '../scripts/lib/peer.ts';
+import {
+  type Proc,
+  root,
+  runLesson,
+  spawnLesson,
+  spawnProgram,
+  startServer,
+} from '../scripts/lib/proc.ts';
+import { freeUdpPort, noPython, norm, python } from './util.ts';
 
 const serverFile = 'lessons/02-udp-echo/server.ts';
 const clientFile = 'lessons/02-udp-echo/client.ts';
@@ -125,3 +134,67 @@ async function exitWithin(proc: Proc, ms: number) {
     clearTimeout(timer);
   }
 }
+
+describe('02 duplex.ts: one bound socket sends and receives (article 000)', () => {
+  const duplex = 'lessons/02-udp-echo/duplex.ts';
+
+  test('a second one sends to the first, which prints it with the sender', async (t) => {
+    const [a, b] = [await freeUdpPort(), await freeUdpPort()];
+    const first = spawnLesson(duplex, [
+      '--bind',
+      String(a),
+      '--to',
+      String(b),
+      '--message',
+      'from A',
+    ]);
+    t.after(() => first.stop());
+    await first.waitFor(new RegExp(`^bound to 127\\.0\\.0\\.1:${a}$`));
+    const second = spawnLesson(duplex, [
+      '--bind',
+      String(b),
+      '--to',
+      String(a),
+      '--message',
+      'from B',
+    ]);
+    t.after(() => second.stop());
+    assert.deepEqual(await first.exited, { code: 0, signal: null });
+    assert.deepEqual(first.out, [`bound to 127.0.0.1:${a}`, `127.0.0.1:${b} sent: from B`]);
+    // The first one's datagram went out before the second was bound, and was lost: UDP keeps
+    // nothing for a port where nobody listens. The second still waits; any datagram ends it.
+    await datagram(b, 'late 你好');
+    assert.deepEqual(await second.exited, { code: 0, signal: null });
+    assert.match(second.out[1], /^127\.0\.0\.1:\d+ sent: late 你好$/);
+  });
+
+  test('the article program and ours talk, both ways', { skip: noPython }, async (t) => {
+    const peers = path.join(root, 'tests', 'python', 'article_peers.py');
+    const ours = await freeUdpPort();
+    const theirs = spawnProgram(python, ['-u', peers, 'udp-duplex', '0', String(ours)]);
+    t.after(() => theirs.stop());
+    const port = Number((await theirs.waitFor(/^bound to 127\.0\.0\.1:(\d+)$/))[1]);
+    const lesson = spawnLesson(duplex, ['--bind', String(ours), '--to', String(port)]);
+    t.after(() => lesson.stop());
+    await theirs.exited; // it got our datagram
+    assert.equal(theirs.out[1], `hello 你好 ('127.0.0.1', ${ours})`);
+    const again = spawnProgram(python, ['-u', peers, 'udp-duplex', '0', String(ours)]);
+    t.after(() => again.stop());
+    assert.deepEqual(await lesson.exited, { code: 0, signal: null });
+    assert.match(lesson.out[1], /^127\.0\.0\.1:\d+ sent: 来自 Python$/);
+  });
+
+  test('bad or missing ports are usage errors; a port in use says which option to change', async (t) => {
+    const missing = await runLesson(duplex, ['--to', '9000']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err[0], /^error: give --bind a port from 0 to 65535$/);
+    const holder = spawnLesson(duplex, ['--bind', '0', '--to', '9']);
+    t.after(() => holder.stop());
+    const taken = Number((await holder.waitFor(/^bound to 127\.0\.0\.1:(\d+)$/))[1]);
+    const clash = await runLesson(duplex, ['--bind', String(taken), '--to', '9']);
+    assert.deepEqual(
+      [clash.code, clash.err],
+      [1, [`error: port ${taken} is already in use; try --bind ${taken + 1}`]],
+    );
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * @title UDP echo client (UDP 客户端)
- * @article 003 "一、UDP 网络程序"; 000 "udp使用同一套接字收且发数据"
+ * @article 003 "一、UDP 网络程序"
  * @run node lessons/02-udp-echo/client.ts [--port 8080] [--timeout 5]
  * @run npx tsx lessons/02-udp-echo/client.ts [--port 8080] [--timeout 5]
  * @run deno run --allow-net lessons/02-udp-echo/client.ts [--port 8080] [--timeout 5]
