@@ -31,6 +31,16 @@ def udp_recv(port):  # 000: udp接收数据 (one datagram, then close)
     sock.close()
 
 
+def udp_duplex(port, dest_port, text="来自 Python"):  # 000: udp使用同一套接字收且发数据
+    udp_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp_socket.bind(("127.0.0.1", port))  # the article binds ('192.168.13.1', 8080)
+    ready(udp_socket, "bound to")
+    udp_socket.sendto(text.encode("utf-8"), ("127.0.0.1", int(dest_port)))
+    recv_data = udp_socket.recvfrom(1024)
+    print(recv_data[0].decode("utf-8"), recv_data[1], flush=True)
+    udp_socket.close()
+
+
 def udp_echo_server(port):  # 003: 一、UDP 网络程序, server
     server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     server.bind(("127.0.0.1", port))
