@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { readUntil, within } from '../scripts/lib/peer.ts';
 import { runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
 import {
   assertCleanStop,
   assertNoServer,
+  connect,
   fakeServer,
   noPython,
   norm,
@@ -252,5 +255,39 @@ describe("06-remote-shell and the article's Python programs", { skip: skip || no
       "'yes 你好 | head -n 200000' -> 1400000 bytes",
     ]);
     assert.equal(result.out.length, 3 + 200000);
+  });
+});
+
+describe('06-remote-shell: a message cut by the pause rule is refused, never run', { skip }, () => {
+  const readAllFrom = (socket: net.Socket) => {
+    const parts: Buffer[] = [];
+    socket.on('data', (part: Buffer) => parts.push(part));
+    return new Promise<string>((resolve) =>
+      socket.once('close', () => resolve(Buffer.concat(parts).toString())),
+    );
+  };
+
+  test('a command of 4096 bytes or more is not run; the server says so and closes', async (t) => {
+    const server = await startServer(serverFile);
+    t.after(() => server.stop());
+    const socket = await connect(server.port);
+    const answer = readAllFrom(socket);
+    socket.write(`echo ${'x'.repeat(6000)}`);
+    assert.equal(await within(5000, 'the close', answer), '', 'no length, no output');
+    await server.waitFor(/sent a command of 4096 bytes or more; not run, closing$/);
+    assert.ok(!server.out.some((line) => / runs: /.test(line)), server.out.join('\n'));
+  });
+
+  test('bytes that are not the ack: out of step, so no output is sent', async (t) => {
+    const server = await startServer(serverFile);
+    t.after(() => server.stop());
+    const socket = await connect(server.port);
+    const answer = readAllFrom(socket);
+    const length = readUntil(socket, (got) => /^\d+$/.test(got.toString()));
+    socket.write('echo hello');
+    await within(5000, 'the length', length);
+    socket.write('not the ack');
+    assert.equal(await within(5000, 'the close', answer), '6', 'the length, then nothing');
+    await server.waitFor(/sent 11 bytes, not the ack; out of step, closing$/);
   });
 });

@@ -73,14 +73,25 @@ server.listen({ host: args.host, port: args.port }, () => {
 });
 
 // 2. Accept (accept): each client gets its own loop, so many are served at once.
+/** The ack the article's client sends, and the longest command we read (readUntilPause). */
+const [ACK, MAX_COMMAND] = ['准备接受', 4096];
+
 server.on('connection', async (conn) => {
   const peer = hostPort(conn.remoteAddress, conn.remotePort);
   console.log(`${peer} connected`);
   conn.on('error', (err) => console.log(`${peer} error: ${err.message}`));
   conn.on('close', () => console.log(`${peer} disconnected`));
-  const next = () => readUntilPause(conn).catch(() => null); // on a reset, 'error' says so
+  // On a reset, readUntilPause rejects, and the 'error' handler has said so.
+  const next = () => readUntilPause(conn, 50, MAX_COMMAND).catch(() => null);
   // 3. Wait for a command (recv(1024)): all that comes before a pause, not one read.
   for (let request = await next(); request; request = await next()) {
+    // Pitfall: a message read "until a pause" can be cut: at the size limit, or where a slow
+    //    sender paused. A cut command must not run, and a wrong ack means the two sides are out
+    //    of step: say so and close, rather than carry on with the wrong bytes.
+    if (request.length >= MAX_COMMAND) {
+      console.log(`${peer} sent a command of ${MAX_COMMAND} bytes or more; not run, closing`);
+      break;
+    }
     console.log(`${peer} runs: ${request.toString('utf8')}`);
     // 4. Run it (os.popen(cmd).read()); 5. no output becomes 'cmd has no output...' (in run).
     const output = await run(request.toString('utf8')).catch((err) => Buffer.from(`${err}`));
@@ -88,7 +99,11 @@ server.on('connection', async (conn) => {
     sending.set(conn, peer);
     conn.write(String(output.length));
     // 7. Wait for the ack (recv(1024)); it keeps the length and the output apart: see sticky.ts.
-    if (!(await next())) break;
+    const ack = await next();
+    if (ack?.toString('utf8') !== ACK) {
+      if (ack) console.log(`${peer} sent ${ack.length} bytes, not the ack; out of step, closing`);
+      break;
+    }
     // 8. Send the output (send): write() sends all of it, however many reads it takes.
     conn.write(output, () => sending.delete(conn)); // the OS has it all: the answer is whole
     console.log(`${peer} sent ${output.length} bytes`);
