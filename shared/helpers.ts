@@ -80,11 +80,16 @@ export function hostPort(host: string | undefined, port: number | undefined): st
 }
 
 /** The one line a learner sees for a network error, instead of a stack trace. */
-export function explain(err: NodeJS.ErrnoException, host: string, port: number): string {
+export function explain(
+  err: NodeJS.ErrnoException,
+  host: string,
+  port: number,
+  option = '--port',
+): string {
   const where = hostPort(host, port);
   switch (err.code) {
     case 'EADDRINUSE':
-      return `port ${port} is already in use; try --port ${port + 1}`;
+      return `port ${port} is already in use; try ${option} ${port + 1} (what holds it: lsof -i :${port}, or on Windows netstat -ano | findstr :${port})`;
     case 'EACCES':
       return `permission denied for ${where}; ports below 1024 need admin rights, try --port ${port + 8000}`;
     case 'EADDRNOTAVAIL':
@@ -115,8 +120,8 @@ export function exitWith(code: number, line: string): void {
 }
 
 /** Report a network error in one line and exit with code 1. */
-export function fail(err: NodeJS.ErrnoException, host: string, port: number): void {
-  exitWith(1, `error: ${explain(err, host, port)}`);
+export function fail(err: NodeJS.ErrnoException, host: string, port: number, option?: string) {
+  exitWith(1, `error: ${explain(err, host, port, option)}`);
 }
 
 /** On Ctrl+C (SIGINT) or SIGTERM: run `close`, say so, and exit 0. */

@@ -71,6 +71,21 @@ describe('01-udp-send', () => {
     ]);
   });
 
+  test('--bind to a port in use names --bind as the option to change', async () => {
+    const args = ['--port', String(server.port), '--bind', String(server.port), '--message', 'x'];
+    const result = await runLesson(clientFile, args);
+    const port = server.port;
+    assert.deepEqual(
+      [result.code, result.err],
+      [
+        1,
+        [
+          `error: port ${port} is already in use; try --bind ${port + 1} (what holds it: lsof -i :${port}, or on Windows netstat -ano | findstr :${port})`,
+        ],
+      ],
+    );
+  });
+
   test('--encoding gbk decodes text from a Chinese Windows machine', async () => {
     const gbkServer = await startServer(serverFile, ['--encoding', 'gbk']);
     const socket = dgram.createSocket('udp4');
@@ -85,7 +100,7 @@ describe('01-udp-send', () => {
     const result = await runLesson(serverFile, ['--port', String(server.port)]);
     const next = server.port + 1;
     assert.deepEqual(result.err, [
-      `error: port ${server.port} is already in use; try --port ${next}`,
+      `error: port ${server.port} is already in use; try --port ${next} (what holds it: lsof -i :${server.port}, or on Windows netstat -ano | findstr :${server.port})`,
     ]);
     assert.deepEqual([result.code, result.out], [1, []]);
   });

@@ -117,7 +117,12 @@ describe('02-udp-echo', () => {
     const result = await runLesson(serverFile, ['--port', String(server.port)]);
     assert.deepEqual(
       [result.code, result.err],
-      [1, [`error: port ${server.port} is already in use; try --port ${server.port + 1}`]],
+      [
+        1,
+        [
+          `error: port ${server.port} is already in use; try --port ${server.port + 1} (what holds it: lsof -i :${server.port}, or on Windows netstat -ano | findstr :${server.port})`,
+        ],
+      ],
     );
   });
 });
@@ -194,7 +199,12 @@ describe('02 duplex.ts: one bound socket sends and receives (article 000)', () =
     const clash = await runLesson(duplex, ['--bind', String(taken), '--to', '9']);
     assert.deepEqual(
       [clash.code, clash.err],
-      [1, [`error: port ${taken} is already in use; try --bind ${taken + 1}`]],
+      [
+        1,
+        [
+          `error: port ${taken} is already in use; try --bind ${taken + 1} (what holds it: lsof -i :${taken}, or on Windows netstat -ano | findstr :${taken})`,
+        ],
+      ],
     );
   });
 });

@@ -117,7 +117,12 @@ describe('03-tcp-hello', () => {
     const result = await runLesson(serverFile, ['--port', String(server.port)]);
     assert.deepEqual(
       [result.code, result.err],
-      [1, [`error: port ${server.port} is already in use; try --port ${server.port + 1}`]],
+      [
+        1,
+        [
+          `error: port ${server.port} is already in use; try --port ${server.port + 1} (what holds it: lsof -i :${server.port}, or on Windows netstat -ano | findstr :${server.port})`,
+        ],
+      ],
     );
     const bad = await runLesson(serverFile, ['--port', '80a']);
     assert.deepEqual(

@@ -25,7 +25,7 @@ const rowPattern = /^\| ([^|]+?) \| `([^`]+)`[^|]* \| ([^`|]*)`([^`]+)`[^|]* \| 
 const rows: Row[] = [...table.matchAll(rowPattern)].map((match) => ({
   error: match[1],
   command: match[2],
-  line: match[4],
+  line: match[4].replaceAll('\\|', '|'), // a | inside a table cell is written as \|
   inServerLog: match[3].includes('the server logs'),
   code: Number(match[5]),
 }));

@@ -9,7 +9,10 @@ import { explain, hostPort, readExactly, resolveInside } from '../shared/helpers
 
 describe('explain', () => {
   const cases: [string, string][] = [
-    ['EADDRINUSE', 'port 8080 is already in use; try --port 8081'],
+    [
+      'EADDRINUSE',
+      'port 8080 is already in use; try --port 8081 (what holds it: lsof -i :8080, or on Windows netstat -ano | findstr :8080)',
+    ],
     [
       'EACCES',
       'permission denied for 127.0.0.1:8080; ports below 1024 need admin rights, try --port 16080',

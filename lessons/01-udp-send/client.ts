@@ -19,7 +19,12 @@ const args = parseCli(usage, 8080, { message: { type: 'string' }, bind: { type: 
 
 // 1. Create a UDP socket (创建 UDP 套接字). No connection: every send names its destination.
 const socket = dgram.createSocket(isIPv6(args.host) ? 'udp6' : 'udp4');
-socket.on('error', (err) => fail(err, args.host, args.port));
+socket.on('error', (err: NodeJS.ErrnoException) =>
+  // A failed bind names the option to change: --bind, not --port.
+  err.syscall === 'bind'
+    ? fail(err, args.host, Number(args.bind), '--bind')
+    : fail(err, args.host, args.port),
+);
 socket.on('listening', () => {
   const { address, port } = socket.address();
   console.log(`sending from ${hostPort(address, port)}`);

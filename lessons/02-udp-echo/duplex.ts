@@ -13,7 +13,7 @@
  */
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { exitWith, fail, hostPort, parseCli, usageError } from '../../shared/helpers.ts';
+import { fail, hostPort, parseCli, usageError } from '../../shared/helpers.ts';
 
 const usage = 'duplex.ts --bind PORT --to PORT [--host 127.0.0.1] [--message TEXT]';
 const args = parseCli(usage, 0, {
@@ -37,11 +37,9 @@ const socket = dgram.createSocket(isIPv6(args.host) ? 'udp6' : 'udp4');
 // Pitfall: the article binds ('192.168.13.1', 8080), one machine's LAN address: on any other
 //    machine bind() fails with "Cannot assign requested address". We bind 127.0.0.1 by
 //    default (--host chooses), and the port from --bind.
-socket.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.syscall === 'bind' && err.code === 'EADDRINUSE') {
-    exitWith(1, `error: port ${bindPort} is already in use; try --bind ${bindPort + 1}`);
-  } else fail(err, args.host, err.syscall === 'bind' ? bindPort : toPort);
-});
+socket.on('error', (err: NodeJS.ErrnoException) =>
+  err.syscall === 'bind' ? fail(err, args.host, bindPort, '--bind') : fail(err, args.host, toPort),
+);
 socket.bind(bindPort, args.host, () => {
   const { address, port } = socket.address();
   console.log(`bound to ${hostPort(address, port)}`);
