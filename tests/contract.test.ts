@@ -186,3 +186,50 @@ test('the README names the Node versions that CI tests, and .ci/run tests every 
   }
   assert.ok(ci.includes('\nnpm test\n'), '.ci/run runs the README’s test command');
 });
+
+test('the README maps every program of the articles to a lesson file', () => {
+  // Complete program listings in each article, counted by reading them: 000 has five UDP
+  // programs, a TCP client, three TCP servers and the file client and server; 001 the echo pair,
+  // the web server, and the ssh and ftp pairs; 002 one server and two clients; 003 a server and a
+  // client each for UDP, TCP, the file download and the epoll chat; 004 a TCP client, a TCP
+  // server and the HTTP server.
+  const programsPerArticle = { '000': 11, '001': 7, '002': 3, '003': 8, '004': 3 };
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.split(/^## Every program of the articles\n/m)[1]?.split(/^## /m)[0];
+  assert.ok(section, 'README.md has no "## Every program of the articles" section');
+  const rows = section
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .slice(2) // the header row and the |---| row
+    .map((line) => line.slice(1, -1).split('|'))
+    .map((cells) => cells.map((cell) => cell.trim()));
+  const counts: Record<string, number> = {};
+  const named = new Set<string>();
+  for (const row of rows) {
+    assert.equal(row.length, 4, `four cells: ${row.join(' | ')}`);
+    const [article, , , lessonCell] = row;
+    assert.match(article, /^\d{3}$/, `article number: ${row.join(' | ')}`);
+    counts[article] = (counts[article] ?? 0) + 1;
+    // A file is named by a link, [text](lessons/...), or by a command, `lessons/... --option`.
+    const files = [
+      ...[...lessonCell.matchAll(/\]\(([^)]+)\)/g)].map((match) => match[1]),
+      ...[...lessonCell.matchAll(/`(lessons\/\S+)[^`]*`/g)].map((match) => match[1]),
+    ];
+    if (lessonCell === 'not yet') continue;
+    assert.ok(files.length > 0, `no lesson file named: ${row.join(' | ')}`);
+    for (const file of files) {
+      assert.ok(existsSync(path.join(root, file)), `${file} does not exist`);
+      named.add(file);
+    }
+  }
+  assert.deepEqual(counts, programsPerArticle, 'rows per article');
+  // Every lesson file with a header of its own is named, except lesson 00's: the articles print
+  // no program about addresses and interfaces, so there is no row for them.
+  for (const lesson of lessons.filter((lesson) => !lesson.name.startsWith('00-'))) {
+    for (const file of lesson.files) {
+      if (!parseHeader(readFileSync(path.join(lesson.dir, file), 'utf8'))) continue;
+      const relative = `lessons/${lesson.name}/${file}`;
+      assert.ok(named.has(relative), `${relative} is in no row of the table`);
+    }
+  }
+});

@@ -1,6 +1,6 @@
 /**
  * @title UDP receiver (UDP 接收数据)
- * @article 000 "udp接收数据", "端口绑定的问题"
+ * @article 000 "udp接收数据"
  * @run node lessons/01-udp-send/server.ts [--port 8080] [--encoding utf-8|gbk]
  * @run npx tsx lessons/01-udp-send/server.ts [--port 8080] [--encoding utf-8|gbk]
  * @run deno run --allow-net lessons/01-udp-send/server.ts [--port 8080] [--encoding utf-8|gbk]

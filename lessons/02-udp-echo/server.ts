@@ -1,6 +1,6 @@
 /**
  * @title UDP echo server (UDP 服务器端)
- * @article 003 "一、UDP 网络程序"; 000 "udp接收数据"
+ * @article 003 "一、UDP 网络程序"
  * @run node lessons/02-udp-echo/server.ts [--port 8080]
  * @run npx tsx lessons/02-udp-echo/server.ts [--port 8080]
  * @run deno run --allow-net lessons/02-udp-echo/server.ts [--port 8080]

@@ -1,6 +1,6 @@
 /**
  * @title TCP hello server (TCP 服务器端)
- * @article 003 "二、TCP 网络程序"; 000 "tcp服务器"
+ * @article 003 "二、TCP 网络程序"
  * @run node lessons/03-tcp-hello/server.ts [--port 8080]
  * @run npx tsx lessons/03-tcp-hello/server.ts [--port 8080]
  * @run deno run --allow-net lessons/03-tcp-hello/server.ts [--port 8080]
