@@ -105,4 +105,67 @@ describe('the articles’ Python programs and the lessons interoperate', { skip 
     await peer.exited;
     assert.equal(peer.out.length, 3, peer.out.join('\n')); // readiness + two recv lines
   });
+
+  test('04 (article 000 示例1, 示例2): the article client → server-000.ts; client-000.ts → the article servers', async () => {
+    for (const args of [[], ['--once']]) {
+      const server = await startServer('lessons/04-tcp-echo/server-000.ts', args);
+      servers.push(server);
+      await runPeer('tcp-send-client', server.port, '你好'); // sends, closes, never reads
+      await server.waitFor(/^127\.0\.0\.1:\d+ sent: 你好$/);
+      await server.waitFor(/^127\.0\.0\.1:\d+ disconnected$/);
+    }
+
+    const many = await startPeer('hahahah-server');
+    const args = ['--port', String(many.port)];
+    const ours = await runLesson('lessons/04-tcp-echo/client-000.ts', args, {
+      stdin: ['hello', '你好', 'q'],
+    });
+    assert.deepEqual([ours.code, ours.out], [0, ['recv: hahahah', 'recv: hahahah']]);
+    await many.exited;
+    assert.match(many.out[1], /^链接的客户端地址为: \('127\.0\.0\.1', \d+\)$/);
+    assert.deepEqual(many.out.slice(2), [
+      "(b'hello', None)",
+      "(b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd', None)",
+      "(b'', None)", // our FIN: the empty read that ends 示例2's inner loop
+    ]);
+
+    const once = await startPeer('hahahah-server-once');
+    const onceArgs = ['--port', String(once.port), '--once'];
+    const one = await runLesson('lessons/04-tcp-echo/client-000.ts', onceArgs, {
+      stdin: ['hello'],
+    });
+    assert.deepEqual([one.code, one.out], [0, ['recv: hahahah']]);
+    await once.exited;
+    assert.deepEqual(once.out.slice(2), ["(b'hello', None)"]);
+  });
+
+  test('04 (article 002 2-2-3): the article clients → server-002.ts; client-002.ts → the article server', async () => {
+    const server = await lesson('lessons/04-tcp-echo/server-002.ts');
+    const single = await runPeer('hello-client-once', server.port);
+    assert.deepEqual(single, ['Received from server: Hello, server!']);
+    const chat = await runPeer('hello-chat-client', server.port, '你好', 'socket');
+    const shown = ['Hello, server!', '你好', 'socket'].flatMap((text) => [
+      '获取服务器信息:',
+      ` ${text}`,
+    ]);
+    assert.deepEqual(chat, shown);
+
+    const peer = await startPeer('hello-echo-server');
+    const args = ['--port', String(peer.port)];
+    const ours = await runLesson('lessons/04-tcp-echo/client-002.ts', args, {
+      stdin: ['你好', ''],
+    });
+    assert.deepEqual(
+      [ours.code, ours.out],
+      [0, ['recv: Hello, server!', 'recv: 你好', 'recv: Hello, client!']],
+    );
+    await peer.exited;
+    assert.match(peer.out[1], /^Connection from \('127\.0\.0\.1', \d+\)$/);
+    // The last, empty read is our FIN (end()); the farewell goes out after it, and we read it.
+    assert.deepEqual(peer.out.slice(2), [
+      'Received: Hello, server!',
+      'Received: 你好',
+      'Received: ',
+    ]);
+  });
 });

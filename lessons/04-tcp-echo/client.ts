@@ -31,8 +31,11 @@ for await (const line of stdinLines('q')) {
   // 5. Receive the reply (recv).
   // Pitfall: one recv(1024) may return part of the reply, or two replies stuck together.
   //    Upper-casing keeps the length, so we read exactly as many bytes as we sent.
-  const reply = await readExactly(client, request.length).catch((err: Error) => {
-    exitWith(1, `error: ${err.message}`);
+  //    If the server closes first, say how much of the reply came. (A reset or another network
+  //    error is reported by the 'error' handler above, which runs first.)
+  const reply = await readExactly(client, request.length).catch((err: Error & { got?: number }) => {
+    const came = `${err.got ?? 0} of ${request.length} bytes came back`;
+    exitWith(1, `error: the server closed the connection before answering (${came})`);
     return null;
   });
   if (reply === null) break;

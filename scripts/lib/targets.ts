@@ -126,6 +126,67 @@ export const targets: Target[] = [
     },
   },
   {
+    lesson: '04-tcp-echo (server-000.ts)',
+    file: 'lessons/04-tcp-echo/server-000.ts',
+    transport: 'tcp',
+    request: Buffer.from('hello'),
+    async probe(port, server, id) {
+      // Two messages on one connection (示例2), each answered hahahah; then our FIN ends it.
+      const socket = await connect(port);
+      const closed = readAll(socket);
+      for (const round of [1, 2]) {
+        const from = server.out.length;
+        const reply = readUntil(socket, (got) => got.length >= 7);
+        socket.write(`probe ${id}.${round} 你好`);
+        assert.equal((await within(PATIENCE, '04 (000) probe', reply)).toString(), 'hahahah');
+        await server.waitFor(new RegExp(`sent: probe ${id}\\.${round} 你好$`), from);
+      }
+      socket.end();
+      await within(PATIENCE, '04 (000) probe: close', closed);
+    },
+  },
+  {
+    lesson: '04-tcp-echo (server-000.ts --once)',
+    file: 'lessons/04-tcp-echo/server-000.ts',
+    transport: 'tcp',
+    setup: async () => ({ args: ['--once'], cleanup: () => {} }),
+    request: Buffer.from('hello'),
+    async probe(port, server, id) {
+      // One message, then the server closes (示例1), even though we never close first.
+      const socket = await connect(port);
+      const everything = readAll(socket);
+      socket.write(`probe ${id} 你好`);
+      assert.equal(
+        (await within(PATIENCE, '04 (000 --once) probe', everything)).toString(),
+        'hahahah',
+      );
+      await server.waitFor(new RegExp(`sent: probe ${id} 你好$`));
+    },
+  },
+  {
+    lesson: '04-tcp-echo (server-002.ts)',
+    file: 'lessons/04-tcp-echo/server-002.ts',
+    transport: 'tcp',
+    request: Buffer.from('Hello, server!'),
+    async probe(port, _server, id) {
+      const socket = await connect(port);
+      const message = `probe ${id} 你好`;
+      const echo = readUntil(socket, (got) => got.length >= Buffer.byteLength(message));
+      socket.write(message);
+      assert.equal((await within(PATIENCE, '04 (002) probe: echo', echo)).toString(), message);
+      // Our FIN (a half-close): the server answers with its farewell, then closes.
+      const rest = readAll(socket);
+      socket.end();
+      const farewell = (await within(PATIENCE, '04 (002) probe: farewell', rest)).toString();
+      assert.equal(farewell, 'Hello, client!');
+    },
+    bigReply(socket) {
+      // Everything sent comes back: send a lot and never read the echo.
+      const chunk = Buffer.alloc(1024 * 1024, 'a');
+      for (let i = 0; i < 64; i++) socket.write(chunk);
+    },
+  },
+  {
     lesson: '05-file-download',
     file: 'lessons/05-file-download/server.ts',
     transport: 'tcp',

@@ -138,6 +138,92 @@ def echo_client(port, *lines):  # 001: 三、简单的socket, socket_client.py
     client.close()
 
 
+def tcp_send_client(port, text="你好"):  # 000: tcp客户端发送数据 (sends, closes, never reads)
+    tcp_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # the article: af_inet
+    tcp_socket.connect(("127.0.0.1", port))
+    tcp_socket.send(text.encode("utf-8"))
+    tcp_socket.close()
+
+
+def hahahah_server_once(port):  # 000: 示例1 (one client; the article loops to accept())
+    tcp_service_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp_service_socket.bind(("127.0.0.1", port))  # the article binds ('', 8080)
+    tcp_service_socket.listen(128)
+    ready(tcp_service_socket)
+    new_client_socket, client_addr = tcp_service_socket.accept()
+    print("链接的客户端地址为:", client_addr, flush=True)
+    recv_data = new_client_socket.recvfrom(1024)
+    print(recv_data, flush=True)
+    new_client_socket.send("hahahah".encode("utf-8"))
+    new_client_socket.close()
+    tcp_service_socket.close()
+
+
+def hahahah_server(port):  # 000: 示例2 (one client; the article loops to accept())
+    tcp_service_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp_service_socket.bind(("127.0.0.1", port))
+    tcp_service_socket.listen(128)
+    ready(tcp_service_socket)
+    new_client_socket, client_addr = tcp_service_socket.accept()
+    print("链接的客户端地址为:", client_addr, flush=True)
+    while 1:
+        recv_data = new_client_socket.recvfrom(1024)
+        print(recv_data, flush=True)
+        if recv_data[0]:  # the article tests the tuple, always true, and dies on a closed client
+            new_client_socket.send("hahahah".encode("utf-8"))
+        else:
+            break
+    new_client_socket.close()
+    tcp_service_socket.close()
+
+
+def hello_echo_server(port):  # 002: 2-2-3-1 服务器通信示例
+    server_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server_socket.bind(("127.0.0.1", port))  # the article binds ('localhost', 8888)
+    server_socket.listen(1)
+    ready(server_socket)  # the article prints 'Waiting for a connection...'
+    connection, client_address = server_socket.accept()
+    try:
+        print(f"Connection from {client_address}", flush=True)
+        while True:
+            data = connection.recv(1024)
+            print(f"Received: {data.decode()}", flush=True)
+            if not data:
+                break
+            connection.sendall(data)
+        message = "Hello, client!"
+        connection.sendall(message.encode())
+    finally:
+        connection.close()
+
+
+def hello_client_once(port):  # 002: 2-2-3-2 示例01
+    client_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    client_socket.connect(("127.0.0.1", port))
+    try:
+        message = "Hello, server!"
+        client_socket.sendall(message.encode())
+        data = client_socket.recv(1024)
+        print(f"Received from server: {data.decode()}", flush=True)
+    finally:
+        client_socket.close()
+
+
+def hello_chat_client(port, *lines):  # 002: 2-2-3-2 示例02 (typed lines from argv)
+    typed = iter(lines)
+    client_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    client_socket.connect(("127.0.0.1", port))
+    try:
+        message = "Hello, server!"
+        while message:
+            client_socket.sendall(message.encode("utf-8"))
+            message = client_socket.recv(512)
+            print("获取服务器信息:\n", message.decode("utf-8"), flush=True)
+            message = next(typed, "")  # the article: input('请输入信息:\n')
+    finally:
+        client_socket.close()
+
+
 if __name__ == "__main__":
     peer, port, *rest = sys.argv[1:]
     globals()[peer.replace("-", "_")](int(port), *rest)
