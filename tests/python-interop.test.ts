@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type Proc, root, runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
+import { freeUdpPort } from './util.ts';
 
 const python = process.platform === 'win32' ? 'python' : 'python3';
 const hasPython = spawnSync(python, ['--version']).status === 0;
@@ -46,6 +47,17 @@ describe('the articles’ Python programs and the lessons interoperate', { skip 
     assert.equal((await runLesson('lessons/01-udp-send/client.ts', args)).code, 0);
     await peer.exited;
     assert.match(peer.out[1], /^\('127\.0\.0\.1', \d+\) sent: hahaha$/);
+  });
+
+  test("01: the article's loop sender (exit stops it) and its bound sender → our receiver", async () => {
+    const server = await lesson('lessons/01-udp-send/server.ts');
+    await runPeer('udp-send-loop', server.port, '第一行', 'second', 'exit', 'never sent');
+    await server.waitFor(/^127\.0\.0\.1:\d+ sent: second$/);
+    const fixed = await freeUdpPort();
+    await runPeer('udp-send-bound', server.port, String(fixed), 'from a fixed port', 'exit');
+    await server.waitFor(new RegExp(`^127\\.0\\.0\\.1:${fixed} sent: from a fixed port$`));
+    assert.ok(server.out.some((line) => / sent: 第一行$/.test(line)));
+    assert.ok(!server.out.some((line) => / sent: (exit|never sent)$/.test(line)));
   });
 
   test('02: the article client → our server; our client → the article server', async () => {
@@ -167,5 +179,16 @@ describe('the articles’ Python programs and the lessons interoperate', { skip 
       'Received: 你好',
       'Received: ',
     ]);
+  });
+  test("09 client → the article 001's web server (no Content-Length: read until it closes)", async () => {
+    const peer = await startPeer('web-hello-server');
+    const ours = await runLesson('lessons/09-http-server/client.ts', [
+      '--port',
+      String(peer.port),
+      '--path',
+      '/',
+    ]);
+    assert.deepEqual([ours.code, ours.out], [0, ['HTTP/1.1 200 OK', '', 'Hello, World']]);
+    await peer.exited;
   });
 });

@@ -22,6 +22,39 @@ def udp_send(port, text="hahaha"):  # 000: udp使用socket发送数据
     sock.close()
 
 
+def udp_send_loop(port, *lines):  # 000: udp使用socket发送数据 (循环发送并可以退出); lines from argv
+    udp_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for send_data in lines:
+        if send_data == "exit":
+            break
+        udp_socket.sendto(send_data.encode("utf-8"), ("127.0.0.1", port))
+    udp_socket.close()
+
+
+def udp_send_bound(port, local_port, *lines):  # 000: udp发送消息时自己绑定端口示例
+    udp_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp_socket.bind(("127.0.0.1", int(local_port)))  # the article binds ('', 7890)
+    for send_data in lines:
+        if send_data == "exit":
+            break
+        udp_socket.sendto(send_data.encode("utf-8"), ("127.0.0.1", port))
+    udp_socket.close()
+
+
+def web_hello_server(port):  # 001: 四、web服务的应用 (one request; the article loops for ever)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(5)
+    ready(sock)
+    connection, address = sock.accept()
+    connection.recv(1024)
+    # The article sends str, which Python 3 refuses (TypeError: a bytes-like object is required).
+    connection.send("HTTP/1.1 200 OK\r\n\r\n".encode())
+    connection.send("Hello, World".encode())
+    connection.close()
+    sock.close()
+
+
 def udp_recv(port):  # 000: udp接收数据 (one datagram, then close)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", port))
