@@ -3,7 +3,7 @@
  * @article 003 "四、使用 epoll 实现即时聊天"
  * @run node lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  * @run npx tsx lessons/08-chat/server.ts [--port 8080] [--backlog 10]
- * @run deno run --allow-net --allow-run=ps lessons/08-chat/server.ts [--port 8080] [--backlog 10]
+ * @run deno run --allow-net lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  * @run bun lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  *
  * Any number of clients: each line a client sends is printed here and relayed to the others,
@@ -110,6 +110,7 @@ onShutdown(() => {
 /** Is this process in its terminal's foreground? `ps` marks that with a `+` in its state. */
 function inForeground(): boolean {
   if (!process.stdin.isTTY || process.platform === 'win32') return true;
+  if ('deno' in process.versions) return true; // Deno would stop to ask leave to run ps
   const ps = spawnSync('ps', ['-o', 'stat=', '-p', String(process.pid)], { encoding: 'utf8' });
   return ps.status !== 0 || ps.stdout.includes('+');
 }
