@@ -9,7 +9,7 @@
  * Sends a file name, then writes every byte the server sends until it closes the connection to
  * `[复件]NAME` in the current folder.
  */
-import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { exitWith, fail, parseCli, usageError } from '../../shared/helpers.ts';
@@ -51,7 +51,10 @@ const partial = `${target}.part`;
 process.on('exit', () => rmSync(partial, { force: true }));
 let output: WriteStream | undefined;
 function received(length: number, buffer: Buffer): boolean {
-  output ??= createWriteStream(partial).on('error', (err) => quit(`error: ${err.message}`));
+  // Opened at once (openSync), not later on a worker thread, so the exit handler always finds it.
+  output ??= createWriteStream(partial, { fd: openSync(partial, 'w') }).on('error', (err) =>
+    quit(`error: ${err.message}`),
+  );
   output.write(buffer.subarray(0, length), () => client.resume());
   return false;
 }

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, openSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {
@@ -50,7 +50,9 @@ const broke = (how: string): never => {
 // left (the MD5 follows); wait for 'drain' when the disk is slower (backpressure). The progress
 // bar redraws itself with \r, on a terminal only: a pipe gets none.
 async function receiveFile(target: string, size: number): Promise<string> {
-  const output = createWriteStream(target).on('error', quit);
+  // Opened at once, not later on a worker thread: a copy that is being created while the
+  // process exits could otherwise appear after the exit handler has removed it.
+  const output = createWriteStream(target, { fd: openSync(target, 'w') }).on('error', quit);
   const md5 = createHash('md5');
   let [received, shown] = [0, -1];
   const cut = (err: Error & { got?: number }) =>
