@@ -76,16 +76,12 @@ export function seconds(value: string, usage: string): number {
 
 /** `host:port`, with brackets around an IPv6 host. */
 export function hostPort(host: string | undefined, port: number | undefined): string {
-  return host?.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  if (host === undefined) return '(a client that left at once)'; // reset before accept()
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** The one line a learner sees for a network error, instead of a stack trace. */
-export function explain(
-  err: NodeJS.ErrnoException,
-  host: string,
-  port: number,
-  option = '--port',
-): string {
+export function explain(err: NodeJS.ErrnoException, host: string, port: number, option = '--port') {
   const where = hostPort(host, port);
   switch (err.code) {
     case 'EADDRINUSE':

@@ -32,6 +32,8 @@ describe('explain', () => {
     });
   }
   test('IPv6 hosts get brackets', () => assert.equal(hostPort('::1', 80), '[::1]:80'));
+  test('a client gone before accept() shows no undefined:undefined', () =>
+    assert.equal(hostPort(undefined, undefined), '(a client that left at once)'));
 });
 
 describe('resolveInside', () => {
