@@ -22,6 +22,11 @@ type Values<T extends Options> = {
       : string | undefined;
 };
 
+/** Output piped into a program that stops reading (`| head`) ends this one quietly. */
+process.stdout.on('error', (err: NodeJS.ErrnoException) =>
+  process.exit(err.code === 'EPIPE' ? 0 : 1),
+);
+
 /** Bad arguments: say what is wrong and how to call the program, then exit with code 2. */
 export function usageError(problem: string, usage: string): never {
   writeSync(2, `error: ${problem}\nusage: ${usage}\n`);
@@ -131,9 +136,8 @@ export function onShutdown(close: () => void): void {
 }
 
 /**
- * Resolve with exactly `size` bytes from a stream, however the network split them. Rejects if the
- * stream ends first, with an error whose `got` says how many came. This is the fix for "one
- * recv() is one message".
+ * Exactly `size` bytes from a stream, however the network split them (the fix for "one recv()
+ * is one message"). Rejects if the stream ends first; the error's `got` says how many came.
  */
 export function readExactly(stream: Readable, size: number): Promise<Buffer> {
   if (size === 0) return Promise.resolve(Buffer.alloc(0));

@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { root, runLesson, type SpawnOptions, startServer, tsx } from '../scripts/lib/proc.ts';
+import {
+  root,
+  runLesson,
+  type SpawnOptions,
+  spawnLesson,
+  startServer,
+  tsx,
+} from '../scripts/lib/proc.ts';
 import { fileRoot } from '../scripts/lib/targets.ts';
 import { freeTcpPort, freeUdpPort, norm, offlineDns } from './util.ts';
 
@@ -129,3 +136,10 @@ for (const row of rows) {
     else assert.equal(result.err[0], swap(row.line));
   });
 }
+
+test('output piped into a program that stops reading (| head) ends quietly, exit code 0', async () => {
+  const many = Array.from({ length: 2000 }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
+  const proc = spawnLesson('lessons/00-basics/ip.ts', many);
+  proc.child.stdout?.destroy(); // as head does once it has its lines
+  assert.deepEqual([await proc.exited, proc.err], [{ code: 0, signal: null }, []]);
+});
