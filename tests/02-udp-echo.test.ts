@@ -3,15 +3,8 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { datagram } from '../scripts/lib/peer.ts';
-import {
-  type Proc,
-  root,
-  runLesson,
-  spawnLesson,
-  spawnProgram,
-  startServer,
-} from '../scripts/lib/proc.ts';
-import { freeUdpPort, noPython, norm, python } from './util.ts';
+import { root, runLesson, spawnLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
+import { exitWithin, freeUdpPort, noPython, norm, python } from './util.ts';
 
 const serverFile = 'lessons/02-udp-echo/server.ts';
 const clientFile = 'lessons/02-udp-echo/client.ts';
@@ -126,19 +119,6 @@ describe('02-udp-echo', () => {
     );
   });
 });
-
-/** The process's exit if it comes within `ms`, else 'still running' (a bound on how long to watch). */
-async function exitWithin(proc: Proc, ms: number) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const watch = new Promise<'still running'>((resolve) => {
-    timer = setTimeout(() => resolve('still running'), ms);
-  });
-  try {
-    return await Promise.race([proc.exited, watch]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('02 duplex.ts: one bound socket sends and receives (article 000)', () => {
   const duplex = 'lessons/02-udp-echo/duplex.ts';

@@ -7,15 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { escapeHtml, parseHead } from '../lessons/09-http-server/http.ts';
-import {
-  type Proc,
-  root,
-  runLesson,
-  spawnLesson,
-  spawnProgram,
-  startServer,
-} from '../scripts/lib/proc.ts';
-import { fakeServer, freeTcpPort, norm } from './util.ts';
+import { root, runLesson, spawnLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
+import { exitWithin, fakeServer, freeTcpPort, norm } from './util.ts';
 
 const dir = 'lessons/09-http-server';
 const serverFile = `${dir}/server.ts`;
@@ -109,19 +102,6 @@ async function quietServer(answer: (socket: net.Socket) => void) {
     return fake.close();
   });
   return fake;
-}
-
-/** The process's exit if it comes within `ms`, else 'still running': a bound on how long to watch. */
-async function exitWithin(proc: Proc, ms: number) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const watch = new Promise<'still running'>((resolve) => {
-    timer = setTimeout(() => resolve('still running'), ms);
-  });
-  try {
-    return await Promise.race([proc.exited, watch]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const get = (target: string, ...fields: string[]) =>

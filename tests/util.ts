@@ -112,3 +112,16 @@ export async function assertCleanStop(server: Proc) {
   assert.deepEqual(await server.stop('SIGINT'), { code: 0, signal: null });
   assert.equal(server.out.at(-1), 'server closed');
 }
+
+/** The process's exit if it comes within `ms`, else 'still running': a bound on how long to watch. */
+export async function exitWithin(proc: Proc, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watch = new Promise<'still running'>((resolve) => {
+    timer = setTimeout(() => resolve('still running'), ms);
+  });
+  try {
+    return await Promise.race([proc.exited, watch]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
