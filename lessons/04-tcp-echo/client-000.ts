@@ -10,6 +10,7 @@
  * `hahahah`; `q` quits. With `--once` it sends one line on the connection, as 示例1 serves.
  */
 import net from 'node:net';
+import { text } from 'node:stream/consumers'; // read to the end, decoding UTF-8 across reads
 import { exitWith, fail, parseCli, readExactly, stdinLines } from '../../shared/helpers.ts';
 
 const usage = 'client-000.ts [--host 127.0.0.1] [--port 8080] [--once]';
@@ -31,7 +32,7 @@ for await (const line of stdinLines('q')) {
     // 示例1 answers one request per connection, then closes. end() sends the line and our FIN,
     // so the server knows the request is whole; its answer is everything until its own FIN.
     client.end(message);
-    console.log(`recv: ${await readToEnd(client)}`);
+    console.log(`recv: ${await text(client)}`);
     break;
   }
 
@@ -50,15 +51,3 @@ for await (const line of stdinLines('q')) {
 
 // 4. Close the socket (tcp_socket.close()): end() sends FIN; 示例2's server sees its empty read.
 client.end();
-
-/** Everything the server sends until it closes, decoded as UTF-8 across reads. */
-function readToEnd(socket: net.Socket): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (part: string) => {
-      text += part;
-    });
-    socket.once('end', () => resolve(text));
-  });
-}

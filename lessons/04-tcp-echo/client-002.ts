@@ -10,6 +10,7 @@
  * line you type. An empty line, `q` or the end of input stops; then it prints the server's last words.
  */
 import net from 'node:net';
+import { text } from 'node:stream/consumers'; // read to the end, decoding UTF-8 across reads
 import { exitWith, fail, parseCli, readExactly, stdinLines } from '../../shared/helpers.ts';
 
 const args = parseCli('client-002.ts [--host 127.0.0.1] [--port 8888]', 8888, {});
@@ -49,18 +50,6 @@ await typed.return?.(undefined); // stop reading the keyboard
 //    end() closes our sending side only (FIN); we read on until the server closes its side too.
 if (!client.destroyed) {
   client.end();
-  const farewell = await readToEnd(client);
+  const farewell = await text(client);
   if (farewell !== '') console.log(`recv: ${farewell}`);
-}
-
-/** Everything the server sends until it closes, decoded as UTF-8 across reads. */
-function readToEnd(socket: net.Socket): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (part: string) => {
-      text += part;
-    });
-    socket.once('end', () => resolve(text));
-  });
 }
