@@ -91,8 +91,10 @@ export function explain(err: NodeJS.ErrnoException, host: string, port: number, 
   switch (err.code) {
     case 'EADDRINUSE':
       return `port ${port} is already in use; try ${option} ${port + 1} (what holds it: lsof -i :${port}, or on Windows netstat -ano | findstr :${port})`;
-    case 'EACCES':
-      return `permission denied for ${where}; ports below 1024 need admin rights, try --port ${port + 8000}`;
+    case 'EACCES': // Windows has no admin-only ports: a range reserved by Hyper-V, WSL2 or Docker
+      return process.platform === 'win32'
+        ? `port ${port} is reserved or held exclusively by another program; try ${option} ${port + 8000} (reserved ranges: netsh int ipv4 show excludedportrange protocol=tcp)`
+        : `permission denied for ${where}; ports below 1024 need admin rights, try ${option} ${port + 8000}`;
     case 'EADDRNOTAVAIL':
       return `${host} is not an address of this machine; try --host 127.0.0.1`;
     case 'ECONNREFUSED':
@@ -125,7 +127,10 @@ export function fail(err: NodeJS.ErrnoException, host: string, port: number, opt
   exitWith(1, `error: ${explain(err, host, port, option)}`);
 }
 
-/** On Ctrl+C (SIGINT) or SIGTERM: run `close`, say so, and exit 0. */
+/**
+ * On Ctrl+C (SIGINT) or SIGTERM: run `close`, say so, and exit 0. A program that started this one
+ * with an IPC channel (the tests, on Windows, where a signal is a hard kill) sends 'SIGINT'.
+ */
 export function onShutdown(close: () => void): void {
   const stop = () => {
     close();
@@ -133,6 +138,8 @@ export function onShutdown(close: () => void): void {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.channel?.unref(); // the channel alone does not keep the server running
+  process.on('message', (message) => message === 'SIGINT' && stop());
 }
 
 /**
@@ -167,7 +174,8 @@ export function readExactly(stream: Readable, size: number): Promise<Buffer> {
 }
 
 /**
- * Lines typed on stdin, until the quit word or end of input (Ctrl+D, or the end of a pipe).
+ * Lines typed on stdin, until the quit word or end of input: the end of a pipe, Ctrl+D, or on
+ * Windows Ctrl+Z then Enter (Node hands both keys over as a line holding \x1a or \x04).
  * `for await` over it waits for each line, like Python's input() in a loop.
  */
 export async function* stdinLines(quitWord: string): AsyncGenerator<string> {
@@ -175,7 +183,7 @@ export async function* stdinLines(quitWord: string): AsyncGenerator<string> {
   if (process.stdin.isTTY) console.log(`(type a line and press Enter; '${quitWord}' quits)`);
   try {
     for await (const line of input) {
-      if (line.trim() === quitWord) break;
+      if (line.trim() === quitWord || line === '\x04' || line === '\x1a') break;
       yield line;
     }
   } finally {
@@ -205,7 +213,8 @@ export async function resolveInside(root: string, name: string): Promise<string>
   const rootReal = await lookup(root);
   const fileReal = await lookup(path.join(rootReal, name)); // follows every symbolic link
   if (fileReal === rootReal) throw refuse('the folder itself, not a file in it');
-  if (!fileReal.startsWith(rootReal + path.sep))
+  // A drive root (C:\, or / on Linux) already ends with the separator.
+  if (!fileReal.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep))
     throw refuse('a link that leads out of the folder');
   return fileReal;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ const serverFile = 'lessons/06-remote-shell/server.ts';
 const clientFile = 'lessons/06-remote-shell/client.ts';
 // The commands are POSIX shell; Windows' cmd.exe has no `true`, `yes` or `sleep`.
 const skip = process.platform === 'win32' ? 'the commands need a POSIX shell' : false;
+const hasSetsid = spawnSync('setsid', ['--version']).status === 0;
 
 describe('06-remote-shell', { skip }, () => {
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -131,21 +132,75 @@ describe('06-remote-shell', { skip }, () => {
     await gone.close();
   });
 
-  test('a command that runs too long is killed, and the client is told', async () => {
-    const slow = await startServer(serverFile, ['--timeout', '0.5']);
-    const started = Date.now();
-    const result = await runLesson(clientFile, ['--port', String(slow.port)], {
-      stdin: ['echo started; sleep 30; echo never'],
+  // Each case records the pid of a `sleep 600` the command starts: if the server waited for it,
+  // the test would hang (and fail at its timeout); afterwards the sleep must be gone.
+  const sleeper = (t: { after(fn: () => void): void }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'socket-lessons-06-'));
+    const file = path.join(dir, 'pid');
+    const pid = () => Number(readFileSync(file, 'utf8'));
+    t.after(() => {
+      try {
+        process.kill(pid(), 'SIGKILL'); // ours, by pid, if it is still there
+      } catch {}
+      rmSync(dir, { recursive: true, force: true });
     });
-    await slow.stop();
-    // Killing only the shell would leave `sleep` holding the output pipe for 30 s.
-    assert.ok(Date.now() - started < 15000, 'the kill reached the sleep too');
-    assert.deepEqual(result.out, [
-      "'echo started; sleep 30; echo never' -> 42 bytes",
-      'started',
-      '',
-      '[killed after 0.5 s (--timeout)]',
-    ]);
+    return { file, pid };
+  };
+  const alive = (pid: number) => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); // a zombie is gone
+    } catch {
+      return false;
+    }
+  };
+  const killedAfter = (command: string, size: number) => [
+    `'${command}' -> ${size} bytes`,
+    'started',
+    '',
+    '[killed after 0.5 s (--timeout)]',
+  ];
+
+  test('a command that runs too long is killed with all it started', {
+    timeout: 60000,
+  }, async (t) => {
+    const slow = await startServer(serverFile, ['--timeout', '0.5']);
+    t.after(() => slow.stop());
+    const { file, pid } = sleeper(t);
+    // Killing only the shell would leave `sleep` holding the output pipe for 600 s.
+    const command = `echo started; sleep 600 & echo $! > ${file}; wait; echo never`;
+    const result = await runLesson(clientFile, ['--port', String(slow.port)], { stdin: [command] });
+    assert.deepEqual(result.out, killedAfter(command, 42));
+    assert.ok(!alive(pid()), 'the sleep the command started is gone');
+  });
+
+  test('a program that leaves the process group cannot hold the answer back', {
+    timeout: 60000,
+    skip: !hasSetsid && 'no setsid on this machine',
+  }, async (t) => {
+    const slow = await startServer(serverFile, ['--timeout', '0.5']);
+    t.after(() => slow.stop());
+    const { file } = sleeper(t);
+    // setsid puts `sleep` out of reach of the group kill, and it keeps the pipes open; the answer
+    // still ends once the shell has exited and the timeout has passed.
+    const command = `setsid sleep 600 & echo $! > ${file}; echo started`;
+    const result = await runLesson(clientFile, ['--port', String(slow.port)], {
+      stdin: [command],
+    });
+    assert.deepEqual(result.out, killedAfter(command, 42));
+  });
+
+  test('--encoding: output printed in another code page arrives as UTF-8', async (t) => {
+    const gbk = await startServer(serverFile, ['--encoding', 'gbk']);
+    t.after(() => gbk.stop());
+    // 你好 in GBK (the code page of a Chinese Windows console) is c4e3 bac3.
+    const command = "printf '\\304\\343\\272\\303\\n'";
+    const result = await runLesson(clientFile, ['--port', String(gbk.port)], { stdin: [command] });
+    assert.deepEqual(result.out, [`'${command}' -> 7 bytes`, '你好']);
+    const unknown = await runLesson(serverFile, ['--encoding', 'klingon']);
+    assert.deepEqual(
+      [unknown.code, unknown.err[0]],
+      [2, "error: unknown encoding 'klingon' (try utf-8 or gbk)"],
+    );
   });
 
   test('a remote host needs --allow-remote; bad arguments exit 2; no server exits 1', async () => {
@@ -157,7 +212,7 @@ describe('06-remote-shell', { skip }, () => {
         [],
         [
           'error: --host 0.0.0.0 needs --allow-remote',
-          'usage: server.ts [--host 127.0.0.1] [--port 8000] [--timeout 10] [--allow-remote]',
+          'usage: server.ts [--host 127.0.0.1] [--port 8000] [--timeout 10] [--encoding gbk] [--allow-remote]',
         ],
       ],
     );

@@ -9,8 +9,6 @@
  * Runs each command a client sends and answers in two parts: the output's length, then, after the
  * client's ack, the output. This is remote code execution, so it listens on this machine only.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import net from 'node:net';
 import {
   fail,
@@ -21,49 +19,31 @@ import {
   seconds,
   usageError,
 } from '../../shared/helpers.ts';
+import { codePage, runCommand } from './shell.ts';
 
-const usage = 'server.ts [--host 127.0.0.1] [--port 8000] [--timeout 10] [--allow-remote]';
+const usage =
+  'server.ts [--host 127.0.0.1] [--port 8000] [--timeout 10] [--encoding gbk] [--allow-remote]';
 const args = parseCli(usage, 8000, {
   timeout: { type: 'string', default: '10' },
+  // What the commands print in: found by itself (UTF-8, or the Windows console's code page).
+  encoding: { type: 'string' },
   'allow-remote': { type: 'boolean', default: false },
 });
 const timeout = seconds(args.timeout, usage);
 const maxOutput = 16 * 1024 * 1024; // the output is held in memory: its length goes first
+const encoding = args.encoding ?? codePage();
+try {
+  new TextDecoder(encoding);
+} catch {
+  usageError(`unknown encoding '${encoding}' (try utf-8 or gbk)`, usage);
+}
 
 // Pitfall: whoever reaches this port runs commands as you. This machine only, unless asked.
 const remote = !/^(127\.|::1$|localhost$)/.test(args.host);
 if (remote && !args['allow-remote']) usageError(`--host ${args.host} needs --allow-remote`, usage);
 if (remote) console.error('warning: remote code execution: anyone who can reach it runs commands');
-// Run a command in a shell (os.popen), stdout and stderr as they come. It leads its own process
-// group (detached), so one kill stops all it started. --timeout and maxOutput bound it.
-const running = new Set<(why: string) => void>();
+const running = new Set<(why: string) => void>(); // commands under way, to stop on Ctrl+C
 const sending = new Map<net.Socket, string>(); // answers under way, from the length to the end
-async function run(command: string): Promise<Buffer> {
-  const detached = process.platform !== 'win32'; // Windows has no process groups to kill
-  const child = spawn(command, { shell: true, detached, stdio: ['ignore', 'pipe', 'pipe'] });
-  let why = ''; // set when we kill it, and told to the client
-  const kill = (reason: string) => {
-    why ||= reason;
-    try {
-      process.kill(detached ? -Number(child.pid) : Number(child.pid), 'SIGKILL');
-    } catch {} // it had already ended
-  };
-  running.add(kill);
-  const timer = setTimeout(() => kill(`killed after ${timeout} s (--timeout)`), timeout * 1000);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const collect = (chunk: Buffer) => {
-    if (size < maxOutput) chunks.push(chunk.subarray(0, maxOutput - size));
-    size += chunk.length;
-    if (size > maxOutput) kill(`output cut at ${maxOutput} bytes`);
-  };
-  for (const output of [child.stdout, child.stderr]) output.on('data', collect);
-  await once(child, 'close');
-  clearTimeout(timer);
-  running.delete(kill);
-  if (why) chunks.push(Buffer.from(`${size ? '\n' : ''}[${why}]\n`));
-  return chunks.length ? Buffer.concat(chunks) : Buffer.from('cmd has no output...');
-}
 
 // 1. Create the socket, bind and listen (socket(), bind(('localhost', 8000)), listen()).
 const server = net.createServer().on('error', (err) => fail(err, args.host, args.port));
@@ -93,8 +73,13 @@ server.on('connection', async (conn) => {
       break;
     }
     console.log(`${peer} runs: ${request.toString('utf8')}`);
-    // 4. Run it (os.popen(cmd).read()); 5. no output becomes 'cmd has no output...' (in run).
-    const output = await run(request.toString('utf8')).catch((err) => Buffer.from(`${err}`));
+    // 4. Run it (os.popen(cmd).read()): shell.ts, bounded by --timeout and maxOutput.
+    const command = runCommand(request.toString('utf8'), timeout, maxOutput, encoding);
+    running.add(command.kill);
+    let output = await command.output.catch((err) => Buffer.from(`${err}`));
+    running.delete(command.kill);
+    // 5. No output becomes 'cmd has no output...': the client waits for a length, never 0.
+    if (output.length === 0) output = Buffer.from('cmd has no output...');
     // 6. Send the length in bytes as decimal text (send(str(len(cmd_res.encode())))).
     sending.set(conn, peer);
     conn.write(String(output.length));

