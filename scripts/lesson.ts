@@ -1,7 +1,10 @@
 // Run one lesson file by its number:  npm run lesson -- 03 server --port 9000
+// The lesson is spawned directly, with no shell in between: nothing here needs bash, so it runs
+// the same from PowerShell or cmd on Windows.
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
-import { $ } from 'zx';
 import { listLessons } from './lib/lessons.ts';
 import { tsx } from './lib/proc.ts';
 
@@ -20,12 +23,16 @@ if (!lesson || !file) {
 }
 
 // Ctrl+C reaches the lesson directly (same terminal); this wrapper just waits for it to finish.
-process.on('SIGINT', () => {});
+// A SIGTERM sent to the wrapper alone is passed on.
 const target = path.join(lesson.dir, file);
-const result = await $({
-  cwd: process.cwd(),
-  stdio: 'inherit',
-  nothrow: true,
-  quiet: true,
-})`${process.execPath} --import ${tsx} ${target} ${rest}`;
-process.exit(result.exitCode ?? 1);
+const child = spawn(process.execPath, ['--import', tsx, target, ...rest], { stdio: 'inherit' });
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => child.kill('SIGTERM'));
+child.on('error', (err) => {
+  console.error(`error: cannot start ${target}: ${err.message}`);
+  process.exit(1);
+});
+// The lesson's exit code; one killed by a signal exits as a shell shows it, 128 + its number.
+child.on('exit', (code, signal) =>
+  process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0)),
+);

@@ -60,7 +60,7 @@ describe('00-basics', () => {
       '  network 0.0.0.0/0, broadcast 255.255.255.255, 4294967294 hosts',
       '10.0.0.7/31: IPv4, class A, private: usable only inside a local network',
       '  network 10.0.0.6/31, 2 hosts on a point-to-point link, no broadcast',
-      '127.0.0.1/32: IPv4, class A, loopback: this machine itself (the lo interface)',
+      '127.0.0.1/32: IPv4, class A, loopback: this machine itself (the loopback interface)',
       '  network 127.0.0.1/32, this one address only',
       'fe80::1c2b:3fff:fe4a:5b6c/64: IPv6, link-local: valid only on one network link',
       '  network fe80::/64',

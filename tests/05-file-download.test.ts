@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { root, runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
 import {
+  assertBadRoots,
   assertCleanStop,
   assertNoServer,
   connect,
@@ -114,14 +115,15 @@ describe('05-file-download', () => {
     }
   });
 
-  test('names that lead out of the root are refused, logged, and get nothing', async () => {
+  test('names that lead out of the root are refused, logged, and get nothing', async (t) => {
     const cases: [string, string][] = [
       ['../secret.txt', "'..' leads out of the folder"],
       ['sub/../../secret.txt', "'..' leads out of the folder"],
       [path.join(files.base, 'secret.txt'), 'an absolute path'],
-      ['escape.txt', 'a link that leads out of the folder'],
       ['k.bin\0.txt', 'empty, or has a NUL byte'],
     ];
+    // The link escape.txt, unless links cannot be made here (Windows without admin rights).
+    if (!files.noLinks) cases.push(['escape.txt', 'a link that leads out of the folder']);
     for (const [name, why] of cases) {
       const from = server.out.length;
       assert.equal((await ask(server.port, name)).length, 0, name);
@@ -137,6 +139,7 @@ describe('05-file-download', () => {
       readdirSync(files.downloads).filter((name) => name.includes('secret')),
       [],
     );
+    if (files.noLinks) t.skip(`escape.txt not tried: ${files.noLinks}`);
   });
 
   // `echo k.bin | nc 127.0.0.1 7890` sends `k.bin\n`; a Windows terminal may send `k.bin\r\n`.
@@ -200,11 +203,7 @@ describe('05-file-download', () => {
         ],
       ],
     );
-    const badRoot = await runLesson(serverFile, ['--port', '0', '--root', 'no/such/folder']);
-    assert.deepEqual(
-      [badRoot.code, badRoot.err[0]],
-      [2, "error: --root 'no/such/folder' is not a folder"],
-    );
+    await assertBadRoots(serverFile);
     await assertNoServer(clientFile, ['--file', 'a.txt']);
   });
 

@@ -9,6 +9,7 @@ import { within } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnProgram, startServer, tsx } from '../scripts/lib/proc.ts';
 import { readExactly, readUntilPause } from '../shared/helpers.ts';
 import {
+  assertBadRoots,
   assertCleanStop,
   assertNoServer,
   connect,
@@ -137,14 +138,17 @@ describe('07-ftp-get', () => {
     ]);
   });
 
-  test('a missing file, a bad command and paths out of the root get a clear answer', async () => {
+  test('a missing file, a bad command and paths out of the root get a clear answer', async (t) => {
     mkdirSync(path.join(files.root, 'sub'));
+    // The link escape.txt, unless links cannot be made here (Windows without admin rights).
+    const link = files.noLinks ? [] : ['get escape.txt'];
+    const linkRefused = "server: error: refused 'escape.txt': a link that leads out of the folder";
     const result = await session([
       'get missing.bin',
       'ls',
       'get one.bin two.bin',
       'get ../secret.txt',
-      'get escape.txt',
+      ...link,
       'get sub',
       `get ${'z'.repeat(300)}`,
       'get one.bin/x',
@@ -155,7 +159,7 @@ describe('07-ftp-get', () => {
       'server: error: unknown command; use: get <file>',
       "server: error: no file named 'one.bin two.bin'",
       "server: error: refused '../secret.txt': '..' leads out of the folder",
-      "server: error: refused 'escape.txt': a link that leads out of the folder",
+      ...(files.noLinks ? [] : [linkRefused]),
       "server: error: 'sub' is not a file",
       'server: error: name too long',
       "server: error: no file named 'one.bin/x'",
@@ -164,6 +168,7 @@ describe('07-ftp-get', () => {
       `client md5: ${md5Of(path.join(files.root, 'one.bin'))} (match)`,
     ]);
     assert.equal(result.code, 0);
+    if (files.noLinks) t.skip(`escape.txt not tried: ${files.noLinks}`);
   });
 
   test('a command typed into nc (`echo get k.bin | nc`) ends in a newline: still found', async () => {
@@ -314,11 +319,7 @@ describe('07-ftp-get', () => {
   });
 
   test('bad arguments exit 2; no server exits 1', async () => {
-    const badRoot = await runLesson(serverFile, ['--port', '0', '--root', 'no/such/folder']);
-    assert.deepEqual(
-      [badRoot.code, badRoot.err[0]],
-      [2, "error: --root 'no/such/folder' is not a folder"],
-    );
+    await assertBadRoots(serverFile);
     await assertNoServer(clientFile, [], { stdin: ['get a'] });
   });
 

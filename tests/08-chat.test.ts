@@ -252,6 +252,9 @@ describe('08-chat: starting and stopping', { timeout: 20000 }, () => {
     server.child.stdin?.write('anyone there?\n');
     await server.waitFor(/nobody got that line/);
     const client = await chatter(server.port);
+    // Ctrl+Z Enter and Ctrl+D in a Windows console reach the server as lines of \x1a and \x04:
+    // they end typing there, and are not sent to anyone.
+    server.child.stdin?.write('\x1a\n\x04\n');
     server.child.stdin?.write('now you are\n');
     await client.waitFor(/^server: now you are$/);
     // The server goes away: the client says so and ends cleanly.

@@ -1,19 +1,30 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { escapeHtml, parseHead } from '../lessons/09-http-server/http.ts';
+import { connect, readAll, within } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
 import { exitWithin, fakeServer, freeTcpPort, norm } from './util.ts';
 
 const dir = 'lessons/09-http-server';
 const serverFile = `${dir}/server.ts`;
 const clientFile = `${dir}/client.ts`;
-const page = (name: string) => readFileSync(path.join(root, dir, name), 'utf8');
+// The page as the server sends it: with LF line ends, whatever the checkout gave the file.
+const page = (name: string) =>
+  readFileSync(path.join(root, dir, name), 'utf8').replaceAll('\r\n', '\n');
 const welcome = page('welcome.html').replace('{{content}}', '127.0.0.1');
 const other = page('other.html');
 const html = 'Content-Type: text/html; charset=utf-8';
@@ -481,6 +492,41 @@ describe('09-http-server: hello.ts and the client against other servers', {
       [result.code, result.out, result.err],
       [1, [], ['error: cannot read welcome.html beside server.ts (ENOENT)']],
     );
+  });
+
+  // A checkout on Windows may give the templates CRLF line ends (git's core.autocrlf): the page
+  // must stay the same, and Content-Length must count the bytes that are really sent.
+  test('templates with CRLF line ends give the same pages, with the length of what is sent', async () => {
+    const copy = mkdtempSync(path.join(tmpdir(), 'socket-lessons-crlf-templates-'));
+    cleanup.push(() => rmSync(copy, { recursive: true, force: true }));
+    mkdirSync(path.join(copy, dir), { recursive: true });
+    mkdirSync(path.join(copy, 'shared'));
+    for (const name of ['server.ts', 'connection.ts', 'http.ts']) {
+      copyFileSync(path.join(root, dir, name), path.join(copy, dir, name));
+    }
+    for (const name of ['welcome.html', 'other.html']) {
+      const lf = readFileSync(path.join(root, dir, name), 'utf8').replaceAll('\r\n', '\n');
+      writeFileSync(path.join(copy, dir, name), lf.replaceAll('\n', '\r\n'));
+    }
+    copyFileSync(path.join(root, 'shared', 'helpers.ts'), path.join(copy, 'shared', 'helpers.ts'));
+    const crlf = await startServer(path.join(copy, serverFile));
+    cleanup.push(() => crlf.stop());
+    for (const [target, status, expected] of [
+      ['/go', '200 OK', welcome],
+      ['/nothing', '404 Not Found', other],
+    ]) {
+      // Read to the close, not by Content-Length, so a wrong length cannot hide.
+      const socket = await connect(crlf.port);
+      const answer = readAll(socket);
+      socket.end(get(target, 'Connection: close'));
+      const bytes = await within(5000, target, answer);
+      const end = bytes.indexOf('\r\n\r\n');
+      const headLines = bytes.subarray(0, end).toString('latin1').split('\r\n');
+      const body = bytes.subarray(end + 4);
+      assert.equal(headLines[0], `HTTP/1.1 ${status}`);
+      assert.ok(headLines.includes(`Content-Length: ${body.length}`), headLines.join('\n'));
+      assert.equal(body.toString('utf8'), expected, `${target}: the page with LF line ends`);
+    }
   });
 
   test('bad arguments exit 2; no server exits 1', async () => {

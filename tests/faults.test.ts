@@ -3,7 +3,15 @@
 // and serves the next client.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -318,6 +326,68 @@ for (const lesson of ['05-file-download', '07-ftp-get']) {
     });
   });
 }
+
+// The copy's names may be taken: by a folder, or on Windows by another program or an antivirus
+// scan that holds the old copy open (then open and rename fail with EPERM or EBUSY). A folder
+// stands in for that here. The client says so in one line, exits 1, and leaves what was there.
+describe('a download whose copy cannot be written or saved', () => {
+  /** Download hello.txt with lesson 05's or 07's client, in a folder where `name` is a folder. */
+  async function download(lesson: '05-file-download' | '07-ftp-get', name: string) {
+    const dir = downloads();
+    mkdirSync(path.join(dir, name));
+    writeFileSync(path.join(dir, name, 'keep.txt'), 'mine');
+    const server = await startServer(`lessons/${lesson}/server.ts`, files.args);
+    after(() => server.stop());
+    const port = ['--port', String(server.port)];
+    const result =
+      lesson === '05-file-download'
+        ? await runLesson(`lessons/${lesson}/client.ts`, [...port, '--file', 'hello.txt'], {
+            cwd: dir,
+          })
+        : await runLesson(`lessons/${lesson}/client.ts`, port, {
+            cwd: dir,
+            stdin: ['get hello.txt'],
+          });
+    const left = readdirSync(dir, { recursive: true }).map(String).sort();
+    assert.deepEqual(left, [name, path.join(name, 'keep.txt')], 'the folder is kept, no .part');
+    return result;
+  }
+
+  test('05: [复件]NAME is taken: one line, exit 1, nothing saved', async () => {
+    const result = await download('05-file-download', '[复件]hello.txt');
+    assert.deepEqual(
+      [result.code, result.out, result.err.length],
+      [1, [], 1],
+      result.err.join('\n'),
+    );
+    const why = 'E[A-Z]+: a folder, or open in another program\\?';
+    assert.match(
+      result.err[0],
+      new RegExp(`^error: cannot save \\[复件\\]hello\\.txt \\(${why}\\); nothing saved$`),
+    );
+  });
+
+  test('05: [复件]NAME.part is taken: one line, exit 1, nothing saved', async () => {
+    const result = await download('05-file-download', '[复件]hello.txt.part');
+    assert.deepEqual(
+      [result.code, result.out, result.err.length],
+      [1, [], 1],
+      result.err.join('\n'),
+    );
+    assert.match(
+      result.err[0],
+      /^error: cannot write \[复件\]hello\.txt\.part \(E[A-Z]+\); nothing saved$/,
+    );
+  });
+
+  for (const name of ['hello.txt.new', 'hello.txt.new.part']) {
+    test(`07: ${name} is taken: one line, exit 1`, async () => {
+      const result = await download('07-ftp-get', name);
+      assert.deepEqual([result.code, result.err.length], [1, 1], result.err.join('\n'));
+      assert.match(result.err[0], /^error: E[A-Z]+: /);
+    });
+  }
+});
 
 describe('06-remote-shell: output over the cap', {
   skip: process.platform === 'win32' && 'needs a POSIX shell',

@@ -1,7 +1,8 @@
 // Every README transcript must be what the programs print now (ports normalised).
 // When this fails after a deliberate change, run `npm run transcripts` and review the diff.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadDemos, render, runDemo, transcriptIn } from '../scripts/lib/demo.ts';
@@ -20,3 +21,17 @@ for (const demo of await loadDemos()) {
     );
   });
 }
+
+// A README checked out with CRLF line ends (on Windows) holds the same transcript.
+test('a README with CRLF line ends gives the same transcript', (t) => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'socket-lessons-crlf-'));
+  t.after(() => rmSync(scratch, { recursive: true, force: true }));
+  for (const lesson of ['03-tcp-hello', '09-http-server']) {
+    const readme = readFileSync(path.join(root, 'lessons', lesson, 'README.md'), 'utf8');
+    const copy = path.join(scratch, `${lesson}.md`);
+    writeFileSync(copy, readme.replaceAll('\n', '\r\n'));
+    const shown = transcriptIn(readFileSync(copy, 'utf8'));
+    assert.ok(shown !== undefined, `${lesson}: no transcript found in the CRLF copy`);
+    assert.equal(shown, transcriptIn(readme), lesson);
+  }
+});

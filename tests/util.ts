@@ -67,9 +67,42 @@ export { connect } from '../scripts/lib/peer.ts';
 export const md5Of = (file: string) => createHash('md5').update(readFileSync(file)).digest('hex');
 
 /**
+ * Make a symbolic link. Windows refuses that (EPERM) without admin rights or Developer Mode; then
+ * this returns the reason to skip what needs the link, else false (nothing to skip).
+ */
+export function makeLink(target: string, link: string): string | false {
+  try {
+    symlinkSync(target, link);
+    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    return 'cannot make a symbolic link here (EPERM: on Windows that needs admin rights or Developer Mode)';
+  }
+}
+
+/**
+ * Node options that make every symlinkSync in a process fail with EPERM, as on Windows without
+ * admin rights, so that the tests can check that they skip then instead of failing.
+ */
+export const noSymlinks = [
+  '--import',
+  `data:text/javascript,${encodeURIComponent(
+    `import fs from 'node:fs';
+    import { syncBuiltinESMExports } from 'node:module';
+    fs.symlinkSync = (target, link) => {
+      throw Object.assign(new Error("EPERM: operation not permitted, symlink '" + target + "'"), {
+        code: 'EPERM', errno: -4048, syscall: 'symlink' });
+    };
+    syncBuiltinESMExports();
+    process.env.SOCKET_LESSONS_NO_SYMLINKS = '1';`,
+  )}`,
+];
+
+/**
  * Files for the transfer lessons, in a fresh temporary folder: `root` holds random files of
- * 0 B, 1 B, 1025 B and 20 MiB, plus `escape.txt`, a link to `secret.txt` outside the root;
- * `downloads` is an empty folder for clients to write into.
+ * 0 B, 1 B, 1025 B and 20 MiB, plus `escape.txt`, a link to `secret.txt` outside the root
+ * (unless links cannot be made here: then `noLinks` says why); `downloads` is an empty folder
+ * for clients to write into.
  */
 export function transferFiles() {
   const base = mkdtempSync(path.join(tmpdir(), 'socket-lessons-files-'));
@@ -82,8 +115,9 @@ export function transferFiles() {
     writeFileSync(path.join(root, name), randomBytes(size));
   }
   writeFileSync(path.join(base, 'secret.txt'), 'secret');
-  symlinkSync(path.join(base, 'secret.txt'), path.join(root, 'escape.txt'));
-  return { base, root, downloads, sizes, remove: () => rmSync(base, { recursive: true }) };
+  const noLinks = makeLink(path.join(base, 'secret.txt'), path.join(root, 'escape.txt'));
+  const remove = () => rmSync(base, { recursive: true });
+  return { base, root, downloads, sizes, noLinks, remove };
 }
 
 /** Python, for running the articles' programs; `noPython` is a skip reason when it is missing. */
@@ -123,5 +157,17 @@ export async function exitWithin(proc: Proc, ms: number) {
     return await Promise.race([proc.exited, watch]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** A file server exits 2 for a --root that is no folder: missing, a file, a path through a file. */
+export async function assertBadRoots(serverFile: string) {
+  for (const root of ['no/such/folder', 'package.json', 'package.json/x']) {
+    const badRoot = await runLesson(serverFile, ['--port', '0', '--root', root]);
+    assert.deepEqual(
+      [badRoot.code, badRoot.err[0]],
+      [2, `error: --root '${root}' is not a folder`],
+      badRoot.err.join('\n'),
+    );
   }
 }

@@ -7,7 +7,8 @@
  * @run bun lessons/00-basics/interfaces.ts
  *
  * Lists every network interface with its addresses, like `ifconfig` (Linux, macOS) or
- * `ipconfig` (Windows). `lo` is the loopback interface; the others reach the network.
+ * `ipconfig` (Windows). The loopback interface (`lo` on Linux, `lo0` on macOS, "Loopback
+ * Pseudo-Interface 1" on Windows) reaches this machine only; the others reach the network.
  */
 import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';

@@ -30,7 +30,7 @@ function describeIPv4(address: string): string {
   const kinds: [string, number, string][] = [
     ['0.0.0.0', 32, 'unspecified: "any address of this machine" when binding'],
     ['255.255.255.255', 32, 'limited broadcast: every host on this network'],
-    ['127.0.0.0', 8, 'loopback: this machine itself (the lo interface)'],
+    ['127.0.0.0', 8, 'loopback: this machine itself (the loopback interface)'],
     ['10.0.0.0', 8, 'private: usable only inside a local network'],
     ['172.16.0.0', 12, 'private: usable only inside a local network'],
     ['192.168.0.0', 16, 'private: usable only inside a local network'],

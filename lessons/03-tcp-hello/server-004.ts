@@ -19,8 +19,9 @@ const args = parseCli('server-004.ts [--host 127.0.0.1] [--port 8080]', 8080, {}
 const server = net.createServer({ allowHalfOpen: true });
 server.on('error', (err) => fail(err, args.host, args.port));
 
-// 3. Bind (bind) and 3.1 reuse the port (SO_REUSEADDR): Node sets it on every listening socket,
-//    so a restart right after Ctrl+C does not fail while old connections sit in TIME_WAIT.
+// 3. Bind (bind) and 3.1 reuse the port (SO_REUSEADDR): Node sets it on every listening socket
+//    on Linux and macOS, so a restart right after Ctrl+C does not fail while old connections sit
+//    in TIME_WAIT. Windows needs none: its plain bind ignores TIME_WAIT.
 // 4. Listen, with a backlog of 128 (listen(128)).
 server.listen({ host: args.host, port: args.port, backlog: 128 }, () => {
   const { address, port } = server.address() as net.AddressInfo;

@@ -20,8 +20,10 @@ const server = net.createServer();
 server.on('error', (err) => fail(err, args.host, args.port));
 
 // 2. Bind and 3. listen (绑定、监听): one call. The backlog (128) is how many finished
-//    handshakes may wait for accept(). Node sets SO_REUSEADDR itself, so a restart after Ctrl+C
-//    does not fail with "address already in use" while old connections sit in TIME_WAIT.
+//    handshakes may wait for accept(). On Linux and macOS Node sets SO_REUSEADDR itself, so a
+//    restart after Ctrl+C does not fail with "address already in use" while old connections sit
+//    in TIME_WAIT; on Windows a plain bind already ignores them (there the option would let
+//    another program take a port in use).
 server.listen({ host: args.host, port: args.port, backlog: 128 }, () => {
   const { address, port } = server.address() as net.AddressInfo;
   console.log(`listening on ${hostPort(address, port)}`); // e.g. listening on 127.0.0.1:8080

@@ -47,14 +47,21 @@ client.end(name);
 // The copy is created at the first byte, so a download that brings nothing leaves no empty file,
 // and under a temporary name, renamed once the server has closed normally: a broken download
 // never looks like a finished one.
+// It is removed at exit unless it was renamed, and only if this program made it: a file or a
+// folder that already had that name is not ours to delete.
 const partial = `${target}.part`;
-process.on('exit', () => rmSync(partial, { force: true }));
 let output: WriteStream | undefined;
+process.on('exit', () => output && rmSync(partial, { force: true }));
 function received(length: number, buffer: Buffer): boolean {
   // Opened at once (openSync), not later on a worker thread, so the exit handler always finds it.
-  output ??= createWriteStream(partial, { fd: openSync(partial, 'w') }).on('error', (err) =>
-    quit(`error: ${err.message}`),
-  );
+  try {
+    output ??= createWriteStream(partial, { fd: openSync(partial, 'w') }).on('error', (err) =>
+      quit(`error: ${err.message}`),
+    );
+  } catch (err) {
+    quit(`error: cannot write ${partial} (${(err as NodeJS.ErrnoException).code}); nothing saved`);
+    return false; // read no more: we are exiting
+  }
   output.write(buffer.subarray(0, length), () => client.resume());
   return false;
 }
@@ -68,10 +75,13 @@ client.on('end', () => {
     return;
   }
   copy.end(() => {
+    // The rename fails if a folder has the name, or (on Windows) if another program or an
+    // antivirus scan holds the old copy open. The complete .part is then removed at exit.
     try {
-      renameSync(partial, target); // fails if another program holds the old copy open
+      renameSync(partial, target);
     } catch (err) {
-      quit(`error: cannot save ${target}: ${(err as Error).message}`);
+      const why = `${(err as NodeJS.ErrnoException).code}: a folder, or open in another program?`;
+      quit(`error: cannot save ${target} (${why}); nothing saved`);
       return;
     }
     console.log(`saved ${copy.bytesWritten} bytes to ${target}`);

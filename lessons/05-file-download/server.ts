@@ -9,7 +9,7 @@
  * Receives a file name, streams that file's bytes back, and closes the connection. Only files
  * inside `--root` are served; anything else gets nothing, like a missing file in the article.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
@@ -25,7 +25,8 @@ import {
 
 const usage = 'server.ts [--host 127.0.0.1] [--port 7890] [--root .]';
 const args = parseCli(usage, 7890, { root: { type: 'string', default: '.' } });
-if (!statSync(args.root, { throwIfNoEntry: false })?.isDirectory()) {
+// existsSync first: statSync throws (a stack trace) on a path through a file, `a.txt/x`.
+if (!existsSync(args.root) || !statSync(args.root).isDirectory()) {
   usageError(`--root '${args.root}' is not a folder`, usage);
 }
 

@@ -26,8 +26,9 @@ export interface Command {
  * reason is added to the output. `encoding` is what the command prints in (see codePage).
  */
 export function runCommand(command: string, timeout: number, maxOutput: number, encoding: string) {
-  // On Linux and macOS the shell leads its own process group (detached), so one kill of the group
-  // stops all it started. Windows has no groups: taskkill /T walks the tree of child processes.
+  // 1. Start it in the shell (os.popen(cmd)): sh -c, or cmd.exe /d /s /c on Windows. On Linux
+  //    and macOS the shell leads its own process group (detached), so one kill of the group
+  //    stops all it started. Windows has no groups: taskkill /T walks the tree of processes.
   const child = spawn(command, {
     shell: true,
     detached: !windows,
@@ -47,6 +48,7 @@ export function runCommand(command: string, timeout: number, maxOutput: number, 
     exited = true;
     if (why) stopReading();
   });
+  // 2. Stop it, with everything it started, when it runs too long or prints too much.
   const kill = (reason: string) => {
     why ||= reason;
     if (windows) {
@@ -60,6 +62,7 @@ export function runCommand(command: string, timeout: number, maxOutput: number, 
     if (exited) stopReading();
   };
   const timer = setTimeout(() => kill(`killed after ${timeout} s (--timeout)`), timeout * 1000);
+  // 3. Collect stdout and stderr as they come (.read()), up to maxOutput bytes.
   const chunks: Buffer[] = [];
   let size = 0;
   const collect = (chunk: Buffer) => {
@@ -69,10 +72,11 @@ export function runCommand(command: string, timeout: number, maxOutput: number, 
   };
   for (const output of [child.stdout, child.stderr]) output.on('data', collect);
 
+  // 4. When the pipes have closed, the output, as UTF-8: cmd.exe prints in the console's code
+  //    page (GBK on a Chinese Windows), which the article's read() decodes for the same reason.
   const output = once(child, 'close').then(() => {
     clearTimeout(timer);
     let text = Buffer.concat(chunks);
-    // cmd.exe prints in the console's code page (GBK on a Chinese Windows); send UTF-8.
     if (encoding !== 'utf-8') text = Buffer.from(new TextDecoder(encoding).decode(text));
     if (why) text = Buffer.concat([text, Buffer.from(`${size ? '\n' : ''}[${why}]\n`)]);
     return text;

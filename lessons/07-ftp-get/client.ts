@@ -27,7 +27,9 @@ import {
 const usage = 'client.ts [--host 127.0.0.1] [--port 9999] [--timeout 10]';
 const args = parseCli(usage, 9999, { timeout: { type: 'string', default: '10' } });
 const timeout = seconds(args.timeout, usage);
-let partial = ''; // the copy being written, removed at exit unless it was renamed
+// The copy being written, removed at exit unless it was renamed. Set once the file is opened:
+// a file or a folder that already had the name is not ours to delete.
+let partial = '';
 process.on('exit', () => partial && rmSync(partial, { force: true }));
 const bar = (p: number) => `\r[${'#'.repeat(p / 5).padEnd(20, '.')}] ${p}%${p < 100 ? '' : '\n'}`;
 // The bar ends its line only at 100%. An error in between first ends that line, so the error
@@ -52,7 +54,9 @@ const broke = (how: string): never => {
 async function receiveFile(target: string, size: number): Promise<string> {
   // Opened at once, not later on a worker thread: a copy that is being created while the
   // process exits could otherwise appear after the exit handler has removed it.
-  const output = createWriteStream(target, { fd: openSync(target, 'w') }).on('error', quit);
+  const fd = openSync(target, 'w');
+  partial = target;
+  const output = createWriteStream(target, { fd }).on('error', quit);
   const md5 = createHash('md5');
   let [received, shown] = [0, -1];
   const cut = (err: Error & { got?: number }) =>
@@ -102,8 +106,7 @@ try {
       //    新建.new. The name is everything after `get `, as the server takes it.
       const name = /^get\s+(.+)$/s.exec(command)?.[1] ?? 'download';
       const target = `${path.basename(name)}.new`;
-      partial = `${target}.part`;
-      const clientMd5 = await receiveFile(partial, Number(reply));
+      const clientMd5 = await receiveFile(`${target}.part`, Number(reply));
       console.log(`received ${reply} bytes into ${target}`);
       // 7. Receive the server's MD5 (recv(1024)): exactly 32 hex characters. Compare.
       const md5Cut = () => broke("before the server's MD5 came, so the copy cannot be checked");

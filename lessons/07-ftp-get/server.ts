@@ -10,7 +10,7 @@
  * then sends its MD5. A missing file or a bad command gets an `error: ...` answer instead.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
@@ -26,7 +26,8 @@ import {
 
 const usage = 'server.ts [--host 127.0.0.1] [--port 9999] [--root .]';
 const args = parseCli(usage, 9999, { root: { type: 'string', default: '.' } });
-if (!statSync(args.root, { throwIfNoEntry: false })?.isDirectory()) {
+// existsSync first: statSync throws (a stack trace) on a path through a file, `a.txt/x`.
+if (!existsSync(args.root) || !statSync(args.root).isDirectory()) {
   usageError(`--root '${args.root}' is not a folder`, usage);
 }
 

@@ -7,7 +7,8 @@
  * @run bun lessons/08-chat/client.ts [--port 8080]
  *
  * Prints every line the server sends while it sends every line you type: two sources of input
- * at once, as the article's client watches its socket and stdin with epoll. `/quit` or Ctrl+D ends.
+ * at once, as the article's client watches its socket and stdin with epoll. `/quit` ends, as does
+ * the end of input: Ctrl+D, or Ctrl+Z then Enter on Windows.
  */
 import { once } from 'node:events';
 import net from 'node:net';
@@ -42,7 +43,7 @@ for await (const line of stdinLines('/quit')) {
   if (!client.write(`${line}\n`)) await once(client, 'drain');
 }
 
-// 5. End of input (Ctrl+D or /quit): close our side. Lines the server sent before it saw that
+// 5. End of input (Ctrl+D, Ctrl+Z Enter on Windows, or /quit): close our side. Lines the server sent before it saw that
 //    still arrive and are printed; then it closes too, and so do we.
 leaving = true;
 client.end();

@@ -26,7 +26,8 @@ const MAX_UNSENT = 1024 * 1024;
 const shown = (line: string) =>
   line.length > 200 ? `${line.slice(0, 200)}… (${line.length})` : line;
 
-// 1. Create the socket, bind and listen (socket, bind, listen(10)). Node sets SO_REUSEADDR.
+// 1. Create the socket, bind and listen (socket, bind, listen(10)). Node sets SO_REUSEADDR
+//    (on Linux and macOS; Windows needs none to restart while old connections are in TIME_WAIT).
 //    The backlog is how many finished handshakes may wait for accept(); see the README.
 const server = net.createServer();
 server.on('error', (err) => fail(err, args.host, args.port));
@@ -89,6 +90,7 @@ server.on('connection', (client) => {
 //    read only by a server started in the foreground.
 const readTyped = () =>
   createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line === '\x04' || line === '\x1a') return; // Ctrl+D, Ctrl+Z Enter (Windows): not text
     if (clients.size === 0) {
       console.log('(no client is connected; nobody got that line)');
     } else {

@@ -21,9 +21,11 @@ const headerTimeoutMs = seconds(args['header-timeout'], usage) * 1000;
 
 // Pitfall: the article opens 'welcome.html' from the current directory, so the server works
 //    only when started in its own folder. We find the templates beside this file.
+// A checkout on Windows may end their lines with CRLF: the page is sent with LF line ends
+// whatever the file has, so it is the same page, of the same length, everywhere.
 function template(name: string): string {
   try {
-    return readFileSync(new URL(name, import.meta.url), 'utf8');
+    return readFileSync(new URL(name, import.meta.url), 'utf8').replaceAll('\r\n', '\n');
   } catch (err) {
     writeSync(
       2,

@@ -5,8 +5,11 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
 const dir = new URL('../../lessons/09-http-server/', import.meta.url);
-const welcome = readFileSync(new URL('welcome.html', dir), 'utf8');
-const other = readFileSync(new URL('other.html', dir), 'utf8');
+// With LF line ends whatever the checkout has, as lesson 09's server.ts sends them.
+const template = (name: string) =>
+  readFileSync(new URL(name, dir), 'utf8').replaceAll('\r\n', '\n');
+const welcome = template('welcome.html');
+const other = template('other.html');
 const server = http.createServer((request, response) => {
   const found = request.url === '/go';
   const body = found

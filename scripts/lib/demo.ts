@@ -230,9 +230,10 @@ export function render(demo: Demo, blocks: Block[], realPort: number): string {
 export const BEGIN = '<!-- transcript: made by `npm run transcripts`; do not edit by hand -->';
 export const END = '<!-- end of transcript -->';
 
-/** The transcript inside a README, or undefined if it has none. */
+/** The transcript inside a README (with LF line ends, even from a CRLF file), or undefined. */
 export function transcriptIn(readme: string): string | undefined {
   return readme
+    .replaceAll('\r\n', '\n')
     .split(BEGIN)[1]
     ?.split(END)[0]
     ?.match(/^\n```text\n([\s\S]*?)\n```\n$/)?.[1];

@@ -32,9 +32,12 @@ export function listLessons(): Lesson[] {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Parse the leading doc comment: @title, @article, @run, then the free text. Null if absent. */
+/**
+ * Parse the leading doc comment: @title, @article, @run, then the free text. Null if absent.
+ * Lines may end with CRLF (a checkout on Windows) as well as LF.
+ */
 export function parseHeader(source: string): Header | null {
-  const block = source.match(/^\/\*\*\n([\s\S]*?)\n \*\//);
+  const block = source.replaceAll('\r\n', '\n').match(/^\/\*\*\n([\s\S]*?)\n \*\//);
   if (!block) return null;
   const lines = block[1].split('\n').map((line) => line.replace(/^ \* ?/, ''));
   const tag = (name: string) =>

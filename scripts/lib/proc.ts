@@ -210,7 +210,8 @@ export function spawnProgram(command: string, args: string[], opts: SpawnOptions
 
   const stop = async (signal: NodeJS.Signals = 'SIGINT') => {
     if (done) return exited;
-    if (opts.ipc && signal !== 'SIGKILL' && child.connected) child.send('SIGINT', (err) => err && child.kill(signal));
+    if (opts.ipc && signal !== 'SIGKILL' && child.connected)
+      child.send('SIGINT', (err) => err && child.kill(signal));
     else child.kill(signal);
     return exited;
   };
