@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadDemos, render, runDemo, transcriptIn } from '../scripts/lib/demo.ts';
+import { loadDemos, render, runDemo, transcriptIn, withTranscript } from '../scripts/lib/demo.ts';
 import { root } from '../scripts/lib/proc.ts';
 
 for (const demo of await loadDemos()) {
@@ -34,4 +34,13 @@ test('a README with CRLF line ends gives the same transcript', (t) => {
     assert.ok(shown !== undefined, `${lesson}: no transcript found in the CRLF copy`);
     assert.equal(shown, transcriptIn(readme), lesson);
   }
+});
+
+test('npm run transcripts keeps a CRLF README all CRLF', () => {
+  const readme = readFileSync(path.join(root, 'lessons', '03-tcp-hello', 'README.md'), 'utf8');
+  const crlf = readme.replaceAll('\n', '\r\n');
+  const updated = withTranscript(crlf, 'a\nnew\ntranscript') ?? '';
+  assert.doesNotMatch(updated, /[^\r]\n/, 'no bare LF among the CRLF');
+  assert.equal(transcriptIn(updated), 'a\nnew\ntranscript');
+  assert.equal(withTranscript(readme, 'x')?.includes('\r'), false, 'an LF README stays LF');
 });

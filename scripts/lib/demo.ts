@@ -245,5 +245,7 @@ export function withTranscript(readme: string, transcript: string): string | nul
   const stop = readme.indexOf(END);
   if (start < 0 || stop < start) return null;
   const block = `${BEGIN}\n\`\`\`text\n${transcript}\n\`\`\`\n`;
-  return readme.slice(0, start) + block + readme.slice(stop);
+  const updated = readme.slice(0, start) + block + readme.slice(stop);
+  // A README checked out with CRLF keeps CRLF throughout, rather than mixed line ends.
+  return readme.includes('\r\n') ? updated.replace(/\r?\n/g, '\r\n') : updated;
 }
