@@ -6,10 +6,7 @@
  * messages for the network errors a learner meets, clean shutdown, and reading exactly N bytes.
  */
 import { writeSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -143,37 +140,6 @@ export function onShutdown(close: () => void): void {
 }
 
 /**
- * Exactly `size` bytes from a stream, however the network split them (the fix for "one recv()
- * is one message"). Rejects if the stream ends first; the error's `got` says how many came.
- */
-export function readExactly(stream: Readable, size: number): Promise<Buffer> {
-  if (size === 0) return Promise.resolve(Buffer.alloc(0));
-  return new Promise((resolve, reject) => {
-    const settle = (err: Error | null, data?: Buffer) => {
-      stream.off('readable', tryRead);
-      stream.off('end', onEnd);
-      stream.off('error', settle);
-      if (err) reject(err);
-      else resolve(data as Buffer);
-    };
-    // read(size) returns null until `size` bytes are buffered, so partial reads simply wait.
-    const tryRead = () => {
-      const data: Buffer | null = stream.read(size);
-      // At the end of the stream read() hands over whatever is left, which may be short.
-      if (data !== null) settle(data.length === size ? null : closedEarly(data.length), data);
-      else if (stream.readableEnded) settle(closedEarly(0)); // it had ended before we asked
-    };
-    const closedEarly = (got: number) =>
-      Object.assign(new Error(`connection closed after ${got} of ${size} bytes`), { got });
-    const onEnd = () => settle(closedEarly(0));
-    stream.on('readable', tryRead);
-    stream.once('end', onEnd);
-    stream.once('error', settle);
-    tryRead();
-  });
-}
-
-/**
  * Lines typed on stdin, until the quit word or end of input: the end of a pipe, Ctrl+D, or on
  * Windows Ctrl+Z then Enter (Node hands both keys over as a line holding \x1a or \x04).
  * `for await` over it waits for each line, like Python's input() in a loop.
@@ -189,61 +155,4 @@ export async function* stdinLines(quitWord: string): AsyncGenerator<string> {
   } finally {
     input.close();
   }
-}
-
-/**
- * The real path of the file `name` inside the folder `root`, for a server that hands out files.
- * Rejects a name that could reach outside the root: `..`, an absolute path, a NUL byte, or a
- * symbolic link that leads out. Such errors have the code 'EOUTSIDEROOT'; a missing file has
- * 'ENOENT'. No message names a path: Node's would show the server's own folder to the client.
- */
-export async function resolveInside(root: string, name: string): Promise<string> {
-  const error = (message: string, code = 'EOUTSIDEROOT') =>
-    Object.assign(new Error(message), { code });
-  const refuse = (why: string) => error(`refused '${name}': ${why}`);
-  if (name === '' || name.includes('\0')) throw refuse('empty, or has a NUL byte');
-  if (path.isAbsolute(name) || path.win32.isAbsolute(name)) throw refuse('an absolute path');
-  if (name.split(/[\\/]/).includes('..')) throw refuse("'..' leads out of the folder");
-  // Node's own message names the path it tried, in the server's folder: keep only the code.
-  const lookup = (target: string) =>
-    realpath(target).catch(({ code }: NodeJS.ErrnoException) => {
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw error('no such file', 'ENOENT'); // a.txt/x
-      throw error(code === 'ENAMETOOLONG' ? 'name too long' : `cannot open it (${code})`, code);
-    });
-  const rootReal = await lookup(root);
-  const fileReal = await lookup(path.join(rootReal, name)); // follows every symbolic link
-  if (fileReal === rootReal) throw refuse('the folder itself, not a file in it');
-  // A drive root (C:\, or / on Linux) already ends with the separator.
-  if (!fileReal.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep))
-    throw refuse('a link that leads out of the folder');
-  return fileReal;
-}
-
-/**
- * One small message of a protocol with no length and no end marker: the articles send a file name,
- * a command, a size or an ack, then wait for the answer. So the message is every byte that comes
- * until the sender closes its side or pauses for `quietMs`, not one read. Resolves null if the
- * stream ends before any byte; stops early at `maxBytes`.
- */
-export function readUntilPause(stream: Readable, quietMs = 50, maxBytes = 4096) {
-  return new Promise<Buffer | null>((resolve, reject) => {
-    if (stream.readableEnded || stream.destroyed) return resolve(null);
-    const parts: Buffer[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const settle = (err?: Error | null) => {
-      clearTimeout(timer);
-      stream.off('readable', onReadable).off('end', settle).off('error', settle);
-      if (err) reject(err);
-      else resolve(parts.length ? Buffer.concat(parts) : null);
-    };
-    const onReadable = () => {
-      for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) parts.push(chunk);
-      clearTimeout(timer);
-      const size = parts.reduce((sum, part) => sum + part.length, 0);
-      if (size >= maxBytes) settle();
-      else if (size > 0) timer = setTimeout(settle, quietMs);
-    };
-    stream.on('readable', onReadable).once('end', settle).once('error', settle);
-    onReadable();
-  });
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { readExactly } from '../lessons/06-remote-shell/exact.ts';
 import { runLesson, startServer } from '../scripts/lib/proc.ts';
-import { readExactly } from '../shared/helpers.ts';
 import { connect, fakeServer, freeTcpPort, norm } from './util.ts';
 
 const serverFile = 'lessons/04-tcp-echo/server.ts';

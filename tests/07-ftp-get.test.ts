@@ -5,9 +5,10 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { readUntilPause } from '../lessons/05-file-download/pause.ts';
+import { readExactly } from '../lessons/06-remote-shell/exact.ts';
 import { within } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnProgram, startServer, tsx } from '../scripts/lib/proc.ts';
-import { readExactly, readUntilPause } from '../shared/helpers.ts';
 import {
   assertBadRoots,
   assertCleanStop,

@@ -45,6 +45,26 @@ function budgetLines(source: string): { lines: number; code: number } {
   return { lines: body.length, code: code.length };
 }
 
+/** A runnable file's @run lines: one per runtime, for the same file and arguments. */
+function runLines(run: string | undefined, source: string) {
+  const runPath = run?.match(/^node (\S+\.ts)\b/)?.[1];
+  assert.ok(runPath, 'the first @run is node <file>.ts: nothing to install on Node 22.18+');
+  assert.ok(
+    existsSync(path.join(root, runPath)),
+    `@run points to ${runPath}, which does not exist`,
+  );
+
+  // One command per runtime, for the same file and arguments: plain Node, tsx, Deno (with
+  // the narrowest permissions), Bun.
+  const runs = [...source.matchAll(/^ \* @run (.+)$/gm)].map((match) => match[1]);
+  assert.equal(runs.length, 4, 'four @run lines: node …, npx tsx …, deno run …, bun …');
+  assert.match(runs[1], /^npx tsx \S/, 'second @run is npx tsx');
+  assert.match(runs[2], /^deno run (--allow-[a-z]+(=\S+)? )*\S/, 'third @run is deno run');
+  assert.ok(!runs[2].includes('--allow-all') && !/ -A /.test(runs[2]), 'no blanket -A for Deno');
+  const rest = runs.map((run) => run.replace(/^(node|npx tsx|deno run( --allow-\S+)*|bun) /, ''));
+  assert.deepEqual(rest, Array(4).fill(rest[0]), 'the @run lines run the same thing');
+}
+
 test('the header parser rejects a file without a full header', () => {
   assert.equal(parseHeader('// just code\n'), null);
   assert.equal(
@@ -119,19 +139,28 @@ for (const lesson of lessons) {
       test(`${file}: header, steps, imports and size`, () => {
         const source = readText(path.join(lesson.dir, file));
         const header = parseHeader(source);
-        assert.ok(header, 'no header block with @title, @article, @run and a description');
+        assert.ok(header, 'no header: @title, @article, @run (or @imported-by) and a description');
         assert.match(
           header.title,
           /^[A-Za-z].* \(.*\p{Script=Han}.*\)$/u,
           '@title is "English (中文)"',
         );
         assert.match(header.article, /^\d{3} "/, '@article names the seed file and section');
-        const runPath = header.run.match(/^node (\S+\.ts)\b/)?.[1];
-        assert.ok(runPath, 'the first @run is node <file>.ts: nothing to install on Node 22.18+');
-        assert.ok(
-          existsSync(path.join(root, runPath)),
-          `@run points to ${runPath}, which does not exist`,
-        );
+        // A module (lines.ts, http.ts ...) says which files import it instead of how to run it,
+        // and each of them does.
+        if (header.importedBy) {
+          assert.equal(header.run, undefined, 'a module has @imported-by and no @run line');
+          for (const user of header.importedBy) {
+            const userFile = path.join(lesson.dir, user);
+            assert.ok(existsSync(userFile), `@imported-by names ${user}, which does not exist`);
+            const imports = importsOf(readText(userFile)).map((each) =>
+              path.resolve(path.dirname(userFile), each),
+            );
+            assert.ok(imports.includes(path.join(lesson.dir, file)), `${user} does not import it`);
+          }
+        } else {
+          runLines(header.run, source);
+        }
 
         // The article's numbered steps, in order: 1., 2., 3. ...
         const steps = [...source.matchAll(/^\s*\/\/ (\d+)\. /gm)].map((match) => Number(match[1]));
@@ -144,21 +173,6 @@ for (const lesson of lessons) {
           );
         }
 
-        // One command per runtime, for the same file and arguments: plain Node, tsx, Deno (with
-        // the narrowest permissions), Bun.
-        const runs = [...source.matchAll(/^ \* @run (.+)$/gm)].map((match) => match[1]);
-        assert.equal(runs.length, 4, 'four @run lines: node …, npx tsx …, deno run …, bun …');
-        assert.match(runs[1], /^npx tsx \S/, 'second @run is npx tsx');
-        assert.match(runs[2], /^deno run (--allow-[a-z]+(=\S+)? )*\S/, 'third @run is deno run');
-        assert.ok(
-          !runs[2].includes('--allow-all') && !/ -A /.test(runs[2]),
-          'no blanket -A for Deno',
-        );
-        const rest = runs.map((run) =>
-          run.replace(/^(node|npx tsx|deno run( --allow-\S+)*|bun) /, ''),
-        );
-        assert.deepEqual(rest, Array(4).fill(rest[0]), 'the @run lines run the same thing');
-
         // Only TypeScript that Deno, Bun and tsx all erase: no enums, namespaces or parameter
         // properties (tsc's erasableSyntaxOnly says the same).
         assert.doesNotMatch(source, /^\s*(export\s+)?(declare\s+)?(const\s+)?enum\s/m, 'no enum');
@@ -169,12 +183,21 @@ for (const lesson of lessons) {
           'no parameter properties',
         );
 
+        // Imports: builtins, the helpers, and modules of this lesson (./x.ts) or of another one
+        // (../05-file-download/x.ts: where an idea is taught, it is written once).
         for (const target of importsOf(source)) {
+          const local = /^(\.\/|\.\.\/\d\d-[a-z0-9-]+\/)[\w-]+\.ts$/.test(target);
+          const module = local && path.resolve(lesson.dir, target);
           const ok =
             target.startsWith('node:') ||
             target === '../../shared/helpers.ts' ||
-            (/^\.\/[\w-]+\.ts$/.test(target) && existsSync(path.join(lesson.dir, target)));
-          assert.ok(ok, `import '${target}': only node: builtins, ../../shared/helpers.ts, ./x.ts`);
+            (module &&
+              existsSync(module) &&
+              (target.startsWith('./') || readHeader(module)?.importedBy !== undefined));
+          assert.ok(
+            ok,
+            `import '${target}': only node:, ../../shared/helpers.ts, ./x.ts, ../NN-x/module.ts`,
+          );
         }
 
         // The header block is the file's card, not its program: the budgets count the lines
@@ -183,6 +206,17 @@ for (const lesson of lessons) {
         assert.ok(code <= CODE_BUDGET, `${code} lines of code; the budget is ${CODE_BUDGET}`);
         assert.ok(lines <= LINE_BUDGET, `${lines} lines; the budget is ${LINE_BUDGET}`);
         assert.ok(!source.includes('\t'), 'indent with spaces');
+        // Width, as well as length: a line over 100 characters hides its end (the @run lines
+        // of the header are commands to copy whole).
+        const wide = source
+          .split('\n')
+          .map((line, index) => ({ line, number: index + 1 }))
+          .filter(({ line }) => [...line].length > 100 && !line.startsWith(' * @run '));
+        assert.deepEqual(
+          wide.map(({ number }) => number),
+          [],
+          'lines over 100 characters (line numbers)',
+        );
       });
     }
   });

@@ -28,7 +28,7 @@ test('npm run lesson -- 00 ip runs the lesson with no shell on PATH, and passes 
   const env = onlyOnPath(bare);
   // The addresses of ip.ts's own @run line: `node lessons/00-basics/ip.ts ADDRESS ...`.
   const header = readHeader(path.join(root, 'lessons', '00-basics', 'ip.ts'));
-  const addresses = header?.run.split(' ').slice(2) ?? [];
+  const addresses = header?.run?.split(' ').slice(2) ?? [];
   assert.ok(addresses.length > 0, 'ip.ts has addresses in its @run line');
   const direct = await runLesson('lessons/00-basics/ip.ts', addresses);
   assert.equal(direct.code, 0);

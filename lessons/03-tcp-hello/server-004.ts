@@ -10,7 +10,8 @@
  * it, answers `已收到您((ip, port))的请求,本次连接将关闭` and closes the connection.
  */
 import net from 'node:net';
-import { fail, hostPort, onShutdown, parseCli, readUntilPause } from '../../shared/helpers.ts';
+import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
+import { readUntilPause } from '../05-file-download/pause.ts';
 
 const args = parseCli('server-004.ts [--host 127.0.0.1] [--port 8080]', 8080, {});
 

@@ -10,14 +10,9 @@
  * many bytes and prints them. `exit` or the end of input quits.
  */
 import net from 'node:net';
-import {
-  exitWith,
-  fail,
-  parseCli,
-  readExactly,
-  readUntilPause,
-  stdinLines,
-} from '../../shared/helpers.ts';
+import { exitWith, fail, parseCli, stdinLines } from '../../shared/helpers.ts';
+import { readUntilPause } from '../05-file-download/pause.ts';
+import { readExactly } from './exact.ts';
 
 const args = parseCli('client.ts [--host 127.0.0.1] [--port 8000]', 8000, {});
 const quit = (line: string) => {

@@ -11,7 +11,8 @@
  */
 import { once } from 'node:events';
 import net from 'node:net';
-import { exitWith, readExactly } from '../../shared/helpers.ts';
+import { exitWith } from '../../shared/helpers.ts';
+import { readExactly } from './exact.ts';
 
 const output = Buffer.from('cmd has no output...');
 const quit = (err: Error) => exitWith(1, `error: ${err.message}`);

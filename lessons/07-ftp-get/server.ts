@@ -14,15 +14,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import {
-  fail,
-  hostPort,
-  onShutdown,
-  parseCli,
-  readUntilPause,
-  resolveInside,
-  usageError,
-} from '../../shared/helpers.ts';
+import { fail, hostPort, onShutdown, parseCli, usageError } from '../../shared/helpers.ts';
+import { resolveInside } from '../05-file-download/inside.ts';
+import { readUntilPause } from '../05-file-download/pause.ts';
 
 const usage = 'server.ts [--host 127.0.0.1] [--port 9999] [--root .]';
 const args = parseCli(usage, 9999, { root: { type: 'string', default: '.' } });

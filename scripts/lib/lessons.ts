@@ -6,7 +6,10 @@ import { root } from './proc.ts';
 export interface Header {
   title: string;
   article: string;
-  run: string;
+  /** The first @run line: how to run this file. Absent in a module (see importedBy). */
+  run?: string;
+  /** A module, which does not run on its own: the files that import it (@imported-by). */
+  importedBy?: string[];
   about: string;
 }
 
@@ -33,7 +36,8 @@ export function listLessons(): Lesson[] {
 }
 
 /**
- * Parse the leading doc comment: @title, @article, @run, then the free text. Null if absent.
+ * Parse the leading doc comment: @title, @article, @run (or, in a module, @imported-by), then
+ * the free text. Null if any is missing.
  * Lines may end with CRLF (a checkout on Windows) as well as LF.
  */
 export function parseHeader(source: string): Header | null {
@@ -46,8 +50,9 @@ export function parseHeader(source: string): Header | null {
     .filter((line) => !line.startsWith('@'))
     .join(' ')
     .trim();
-  const [title, article, run] = [tag('title'), tag('article'), tag('run')];
-  if (!title || !article || !run || !about) return null;
+  const [title, article, run, by] = [tag('title'), tag('article'), tag('run'), tag('imported-by')];
+  if (!title || !article || !(run || by) || !about) return null;
+  if (by) return { title, article, importedBy: by.split(/,\s*/), about };
   return { title, article, run, about };
 }
 
