@@ -1,9 +1,10 @@
 /**
  * @title Shared helpers (公共工具)
- * @run imported by the lessons; not run on its own
+ * @imported-by the lessons; not run on its own
  *
- * Only what three or more lessons would otherwise repeat: command-line parsing, one-line error
- * messages for the network errors a learner meets, clean shutdown, and reading exactly N bytes.
+ * Plumbing only, what many lessons would otherwise repeat: command-line parsing, one-line error
+ * messages for the network errors a learner meets, clean shutdown, and lines typed on stdin.
+ * What a lesson teaches lives in that lesson (05's pause.ts, 06's exact.ts, 08's lines.ts …).
  */
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -110,8 +111,9 @@ export function explain(err: NodeJS.ErrnoException, host: string, port: number, 
   }
 }
 
+let exiting = false; // set by exitWith
+
 /** Print one error line, then exit with `code` once what is already on stdout is flushed. */
-let exiting = false;
 export function exitWith(code: number, line: string): void {
   if (exiting) return; // a second error while exiting adds nothing
   exiting = true;

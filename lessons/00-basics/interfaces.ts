@@ -15,18 +15,13 @@ import { parseArgs } from 'node:util';
 import { usageError } from '../../shared/helpers.ts';
 
 const usage = "interfaces.ts   (lists this machine's network interfaces)";
-try {
-  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    console.log(`usage: ${usage}`);
-    process.exit(0);
-  }
-} catch (err) {
-  // parseArgs adds a second sentence on how to pass a positional; the first one says it all.
-  const problem = (err as Error).message.replace(/^Un(known|expected)/, 'un$1');
-  usageError(problem.replace(/\. (To specify|This command).*/, ''), usage);
+const { values } = parseOptions();
+if (values.help) {
+  console.log(`usage: ${usage}`);
+  process.exit(0);
 }
 
+// Every interface by name, then each of its addresses: what ifconfig or ipconfig shows.
 for (const [name, addresses] of Object.entries(networkInterfaces())) {
   const internal = addresses?.some((entry) => entry.internal);
   console.log(`${name}${internal ? ' (loopback: this machine only)' : ''}`);
@@ -35,5 +30,15 @@ for (const [name, addresses] of Object.entries(networkInterfaces())) {
     // (give the line to ip.ts to see that network).
     const mac = entry.mac === '00:00:00:00:00:00' ? '' : `  mac ${entry.mac}`;
     console.log(`  ${entry.family.padEnd(4)}  ${entry.cidr ?? entry.address}${mac}`);
+  }
+}
+
+function parseOptions() {
+  try {
+    return parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    // parseArgs adds a second sentence on how to pass a positional; the first one says it all.
+    const problem = (err as Error).message.replace(/^Un(known|expected)/, 'un$1');
+    usageError(problem.replace(/\. (To specify|This command).*/, ''), usage);
   }
 }

@@ -19,12 +19,14 @@ const args = parseCli(usage, 8080, { message: { type: 'string' }, bind: { type: 
 
 // 1. Create a UDP socket (创建 UDP 套接字). No connection: every send names its destination.
 const socket = dgram.createSocket(isIPv6(args.host) ? 'udp6' : 'udp4');
-socket.on('error', (err: NodeJS.ErrnoException) =>
+socket.on('error', (err: NodeJS.ErrnoException) => {
   // A failed bind names the option to change: --bind, not --port.
-  err.syscall === 'bind'
-    ? fail(err, args.host, Number(args.bind), '--bind')
-    : fail(err, args.host, args.port),
-);
+  if (err.syscall === 'bind') {
+    fail(err, args.host, Number(args.bind), '--bind');
+  } else {
+    fail(err, args.host, args.port);
+  }
+});
 socket.on('listening', () => {
   const { address, port } = socket.address();
   console.log(`sending from ${hostPort(address, port)}`);
@@ -39,18 +41,31 @@ if (args.bind !== undefined) {
   socket.bind(Number(args.bind));
 }
 
-// 2. Send data (发送数据): each send() is exactly one datagram, text encoded as UTF-8. Waiting
-//    for each send to finish keeps them in order and never queues more than one.
-const send = (text: string) =>
-  new Promise<void>((resolve, reject) => {
-    socket.send(text, args.port, args.host, (err) => (err ? reject(err) : resolve()));
-  });
-
+// 2. Send data (发送数据): the one --message, or each line typed until `exit`. Waiting for each
+//    send to finish (send() below) keeps them in order and never queues more than one.
 try {
-  if (args.message !== undefined) await send(args.message);
-  else for await (const line of stdinLines('exit')) await send(line);
+  if (args.message !== undefined) {
+    await send(args.message);
+  } else {
+    for await (const line of stdinLines('exit')) {
+      await send(line);
+    }
+  }
   // 3. Close the socket (关闭套接字).
   socket.close();
 } catch (err) {
   fail(err as NodeJS.ErrnoException, args.host, args.port);
+}
+
+/** One datagram: each send() is exactly one, text encoded as UTF-8. Resolves once it is sent. */
+function send(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.send(text, args.port, args.host, (err) => {
+      if (err) {
+        reject(err);
+      } else {
+        resolve();
+      }
+    });
+  });
 }

@@ -19,12 +19,7 @@ const args = parseCli(usage, 8080, { encoding: { type: 'string', default: 'utf-8
 
 // Text typed on a Chinese Windows machine may arrive as GBK rather than UTF-8, so the article
 // decodes with "gbk" there. TextDecoder knows both (and many more).
-let decoder: TextDecoder;
-try {
-  decoder = new TextDecoder(args.encoding);
-} catch {
-  usageError(`unknown encoding '${args.encoding}'`, usage);
-}
+const decoder = decoderFor(args.encoding);
 
 // 1. Create a UDP socket (创建 UDP 套接字): SOCK_DGRAM is 'udp4' (or 'udp6' for IPv6).
 const socket = dgram.createSocket(isIPv6(args.host) ? 'udp6' : 'udp4');
@@ -46,3 +41,13 @@ socket.on('message', (data, sender) => {
 
 // 4. Close the socket (关闭套接字): on Ctrl+C. The article stops after one datagram; we keep going.
 onShutdown(() => socket.close());
+
+/** A decoder for --encoding; an encoding TextDecoder does not know is a bad argument (exit 2). */
+function decoderFor(encoding: string): TextDecoder {
+  try {
+    return new TextDecoder(encoding);
+  } catch {
+    // TextDecoder throws a RangeError for a name it does not know; no more to say than that.
+    usageError(`unknown encoding '${encoding}'`, usage);
+  }
+}

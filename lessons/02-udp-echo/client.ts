@@ -24,23 +24,12 @@ client.on('error', (err) => fail(err, args.host, args.port));
 
 // UDP never says "nobody is there", so silence is the only sign of a missing server. A timer (the
 // article's settimeout, which bounds each recvfrom) runs only while a reply is due: from a send
-// until its reply. A user who types nothing for a while is not waiting for anything.
+// until its reply (waitForReplies, below). A user who types nothing is not waiting for anything.
 let awaitingReplies = 0;
 let inputDone = false;
 let timer: ReturnType<typeof setTimeout> | undefined;
-const noReply = () =>
-  exitWith(1, `error: no reply from ${server} within ${args.timeout} s; is the server running?`);
-function waitForReplies() {
-  clearTimeout(timer);
-  timer = awaitingReplies > 0 ? setTimeout(noReply, timeoutMs) : undefined;
-}
 
-// 2. Send data (sendto): one call, one datagram.
-function send(text: string) {
-  awaitingReplies++;
-  waitForReplies();
-  client.send(text, args.port, args.host);
-}
+// 2. Send data (sendto): one call, one datagram (send, below, also starts the timer).
 send('nice to meet you too');
 
 // 3. Print the port the OS assigned (getsockname), once the socket is bound.
@@ -59,11 +48,36 @@ client.on('message', (data, sender) => {
 
 // Full duplex (全双工): typed lines go out while replies keep arriving. The article needs threads
 // for this; Node's event loop does both on one thread.
-for await (const line of stdinLines('exit')) send(line);
+for await (const line of stdinLines('exit')) {
+  send(line);
+}
 inputDone = true;
+
+// 5. Close the socket (关闭套接字) once no reply is due. If one is, the 'message' handler above
+//    closes it when the last reply comes, or the timer gives up (noReply, exit code 1).
 if (awaitingReplies <= 0) finish();
 
-// 5. Close the socket (关闭套接字).
+/** One datagram to the server, which then owes us one more reply. */
+function send(text: string) {
+  awaitingReplies++;
+  waitForReplies();
+  client.send(text, args.port, args.host);
+}
+
+/** (Re)start the timer while replies are due, stop it when none is. */
+function waitForReplies() {
+  clearTimeout(timer);
+  if (awaitingReplies > 0) {
+    timer = setTimeout(noReply, timeoutMs);
+  } else {
+    timer = undefined;
+  }
+}
+
+function noReply() {
+  exitWith(1, `error: no reply from ${server} within ${args.timeout} s; is the server running?`);
+}
+
 function finish() {
   clearTimeout(timer);
   client.close();

@@ -21,12 +21,6 @@ const args = parseCli(usage, 0, {
   to: { type: 'string' },
   message: { type: 'string', default: 'hello 你好' },
 });
-const portOf = (value: string | undefined, option: string) => {
-  if (!value || !/^\d+$/.test(value) || Number(value) > 65535) {
-    usageError(`give ${option} a port from 0 to 65535`, usage);
-  }
-  return Number(value);
-};
 const bindPort = portOf(args.bind, '--bind');
 const toPort = portOf(args.to, '--to');
 
@@ -37,9 +31,14 @@ const socket = dgram.createSocket(isIPv6(args.host) ? 'udp6' : 'udp4');
 // Pitfall: the article binds ('192.168.13.1', 8080), one machine's LAN address: on any other
 //    machine bind() fails with "Cannot assign requested address". We bind 127.0.0.1 by
 //    default (--host chooses), and the port from --bind.
-socket.on('error', (err: NodeJS.ErrnoException) =>
-  err.syscall === 'bind' ? fail(err, args.host, bindPort, '--bind') : fail(err, args.host, toPort),
-);
+socket.on('error', (err: NodeJS.ErrnoException) => {
+  // A failed bind names the option to change: --bind, not --to.
+  if (err.syscall === 'bind') {
+    fail(err, args.host, bindPort, '--bind');
+  } else {
+    fail(err, args.host, toPort);
+  }
+});
 socket.bind(bindPort, args.host, () => {
   const { address, port } = socket.address();
   console.log(`bound to ${hostPort(address, port)}`);
@@ -58,3 +57,11 @@ socket.once('message', (data, sender) => {
   // 7. Close the socket (关闭套接字).
   socket.close();
 });
+
+/** The port given to --bind or --to; anything but a number from 0 to 65535 is a usage error. */
+function portOf(value: string | undefined, option: string): number {
+  if (!value || !/^\d+$/.test(value) || Number(value) > 65535) {
+    usageError(`give ${option} a port from 0 to 65535`, usage);
+  }
+  return Number(value);
+}

@@ -35,8 +35,11 @@ server.on('message', (data, sender) => {
 
   // 4. Send the reply (sendto) to the address the datagram came from.
   server.send('nice to meet you', sender.port, sender.address, (err) => {
-    if (err) console.log(`could not reply to ${from}: ${err.message}`);
-    else console.log(`replied to ${from}: nice to meet you`);
+    if (err) {
+      console.log(`could not reply to ${from}: ${err.message}`);
+    } else {
+      console.log(`replied to ${from}: nice to meet you`);
+    }
   });
 });
 

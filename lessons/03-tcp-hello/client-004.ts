@@ -8,6 +8,7 @@
  *
  * Article 004's client, for server-004.ts: sends `Hello Server`, prints the answer, closes.
  */
+// 1. Import the module (导包): node:net is Python's socket module for TCP.
 import net from 'node:net';
 import { fail, parseCli } from '../../shared/helpers.ts';
 

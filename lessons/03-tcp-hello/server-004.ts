@@ -9,9 +9,10 @@
  * Article 004's order, the reverse of server.ts: each client sends a request, the server prints
  * it, answers `已收到您((ip, port))的请求,本次连接将关闭` and closes the connection.
  */
+// 1. Import the module (导包): node:net is Python's socket module for TCP.
 import net from 'node:net';
 import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
-import { readUntilPause } from '../05-file-download/pause.ts';
+import { readUntilPause } from '../05-file-download/pause.ts'; // taught in lesson 05
 
 const args = parseCli('server-004.ts [--host 127.0.0.1] [--port 8080]', 8080, {});
 
@@ -40,7 +41,7 @@ server.on('connection', async (client) => {
   // Pitfall: the article takes one recv(1024) as the whole request. TCP keeps no message edges,
   //    so we read until the client closes its side or pauses (readUntilPause, as in lesson 05).
   //    The article prints len(recv_data) to tell "something came" from b'' (the client left).
-  const request = await readUntilPause(client).catch(() => null);
+  const request = await readUntilPause(client).catch(() => null); // a reset: 'error' logs it
   if (!request) {
     console.log(`${peer} sent nothing`);
     client.destroy();

@@ -65,8 +65,11 @@ server.on('connection', (client) => {
   //    unread bytes is a reset (RST), not a FIN. The text came before the reset: show it anyway.
   client.on('error', (err: NodeJS.ErrnoException) => {
     if (received !== '') show();
-    if (err.code === 'ECONNRESET') console.log(`${peer} reset the connection`);
-    else console.log(`${peer} error: ${err.message}`);
+    if (err.code === 'ECONNRESET') {
+      console.log(`${peer} reset the connection`);
+    } else {
+      console.log(`${peer} error: ${err.message}`);
+    }
   });
 });
 

@@ -12,7 +12,7 @@
 import net from 'node:net';
 import { text } from 'node:stream/consumers'; // read to the end, decoding UTF-8 across reads
 import { exitWith, fail, parseCli, stdinLines } from '../../shared/helpers.ts';
-import { readExactly } from '../06-remote-shell/exact.ts';
+import { readExactly } from '../06-remote-shell/exact.ts'; // taught in lesson 06
 
 const usage = 'client-000.ts [--host 127.0.0.1] [--port 8080] [--once]';
 const args = parseCli(usage, 8080, { once: { type: 'boolean', default: false } });
@@ -41,12 +41,15 @@ for await (const line of stdinLines('q')) {
   client.write(message);
   // Pitfall: one recv(1024) may hold part of an answer, or two. The answer is always `hahahah`,
   //    so we read exactly its 7 bytes, however they arrive.
-  const reply = await readExactly(client, REPLY_SIZE).catch((err: Error & { got?: number }) => {
-    const came = `${err.got ?? 0} of ${REPLY_SIZE} bytes came back`;
+  let reply: Buffer;
+  try {
+    reply = await readExactly(client, REPLY_SIZE);
+  } catch (err) {
+    const got = (err as Error & { got?: number }).got ?? 0; // readExactly says how many came
+    const came = `${got} of ${REPLY_SIZE} bytes came back`;
     exitWith(1, `error: the server closed the connection before answering (${came})`);
-    return null;
-  });
-  if (reply === null) break;
+    break;
+  }
   console.log(`recv: ${reply.toString('utf8')}`);
 }
 

@@ -6,13 +6,14 @@
  * @run deno run --allow-net lessons/04-tcp-echo/client-002.ts [--port 8888]
  * @run bun lessons/04-tcp-echo/client-002.ts [--port 8888]
  *
- * Article 002's clients, for server-002.ts: sends `Hello, server!`, prints the echo, then sends each
- * line you type. An empty line, `q` or the end of input stops; then it prints the server's last words.
+ * Article 002's clients, for server-002.ts: sends `Hello, server!`, prints the echo, then sends
+ * each line you type. An empty line, `q` or the end of input stops; then it prints the server's
+ * last words.
  */
 import net from 'node:net';
 import { text } from 'node:stream/consumers'; // read to the end, decoding UTF-8 across reads
 import { exitWith, fail, parseCli, stdinLines } from '../../shared/helpers.ts';
-import { readExactly } from '../06-remote-shell/exact.ts';
+import { readExactly } from '../06-remote-shell/exact.ts'; // taught in lesson 06
 
 const args = parseCli('client-002.ts [--host 127.0.0.1] [--port 8888]', 8888, {});
 
@@ -23,7 +24,8 @@ client.on('error', (err) => fail(err, args.host, args.port));
 
 // 4. The first message is fixed (message = 'Hello, server!'); the typed lines come after it.
 const typed = stdinLines('q')[Symbol.asyncIterator]();
-for (let message = 'Hello, server!'; message !== ''; ) {
+let message = 'Hello, server!';
+while (message !== '') {
   // 5. Send it (sendall(message.encode('utf-8'))).
   const request = Buffer.from(message, 'utf8');
   client.write(request);
@@ -32,12 +34,15 @@ for (let message = 'Hello, server!'; message !== ''; ) {
   // Pitfall: one recv(512) may end inside a character (171 Chinese characters are 513 bytes),
   //    and decode('utf-8') then raises. The echo is as long as the request, so we read exactly
   //    that many bytes and decode them once.
-  const reply = await readExactly(client, request.length).catch((err: Error & { got?: number }) => {
-    const came = `${err.got ?? 0} of ${request.length} bytes came back`;
+  let reply: Buffer;
+  try {
+    reply = await readExactly(client, request.length);
+  } catch (err) {
+    const got = (err as Error & { got?: number }).got ?? 0; // readExactly says how many came
+    const came = `${got} of ${request.length} bytes came back`;
     exitWith(1, `error: the server closed the connection before answering (${came})`);
-    return null;
-  });
-  if (reply === null) break;
+    break;
+  }
   console.log(`recv: ${reply.toString('utf8')}`);
 
   // 7. The next message (input('请输入信息:\n')); `while message:` stops at an empty line.

@@ -10,7 +10,7 @@
  */
 import net from 'node:net';
 import { exitWith, fail, parseCli, stdinLines } from '../../shared/helpers.ts';
-import { readExactly } from '../06-remote-shell/exact.ts';
+import { readExactly } from '../06-remote-shell/exact.ts'; // taught in lesson 06
 
 const args = parseCli('client.ts [--host 127.0.0.1] [--port 6969]', 6969, {});
 
@@ -34,12 +34,15 @@ for await (const line of stdinLines('q')) {
   //    Upper-casing keeps the length, so we read exactly as many bytes as we sent.
   //    If the server closes first, say how much of the reply came. (A reset or another network
   //    error is reported by the 'error' handler above, which runs first.)
-  const reply = await readExactly(client, request.length).catch((err: Error & { got?: number }) => {
-    const came = `${err.got ?? 0} of ${request.length} bytes came back`;
+  let reply: Buffer;
+  try {
+    reply = await readExactly(client, request.length);
+  } catch (err) {
+    const got = (err as Error & { got?: number }).got ?? 0; // readExactly says how many came
+    const came = `${got} of ${request.length} bytes came back`;
     exitWith(1, `error: the server closed the connection before answering (${came})`);
-    return null;
-  });
-  if (reply === null) break;
+    break;
+  }
   console.log(`recv: ${reply.toString('utf8')}`);
 }
 

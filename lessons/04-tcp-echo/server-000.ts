@@ -12,7 +12,7 @@
 import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
-import { readUntilPause } from '../05-file-download/pause.ts';
+import { readUntilPause } from '../05-file-download/pause.ts'; // taught in lesson 05
 
 const usage = 'server-000.ts [--host 127.0.0.1] [--port 8080] [--once] [--quiet]';
 const args = parseCli(usage, 8080, { once: { type: 'boolean', default: false } });
@@ -39,13 +39,15 @@ server.on('connection', async (conn) => {
   console.log(`${peer} connected`);
   conn.on('error', (err) => console.log(`${peer} error: ${err.message}`));
   conn.on('close', () => console.log(`${peer} disconnected`));
-  const next = () => readUntilPause(conn).catch(() => null); // on a reset, 'error' says so
 
-  // 5. Receive a request (recvfrom(1024)): every byte until the client pauses or closes its
-  //    side, not one read. null is the article's empty read: the client has closed.
-  // Pitfall: recvfrom() on a TCP socket returns (data, None), a tuple, which is always true, so
-  //    示例2's `if recv_data:` never sees the close. We test the bytes, as recv() would give them.
-  for (let request = await next(); request; request = await next()) {
+  while (true) {
+    // 5. Receive a request (recvfrom(1024)): every byte until the client pauses or closes its
+    //    side, not one read. null is the article's empty read: the client has closed. (A reset
+    //    is null too; the 'error' handler above has said so.)
+    // Pitfall: recvfrom() on a TCP socket returns (data, None), a tuple, which is always true, so
+    //    示例2's `if recv_data:` never sees the close. We test the bytes, as recv() would give them.
+    const request = await readUntilPause(conn).catch(() => null);
+    if (request === null) break;
     if (!args.quiet) console.log(`${peer} sent: ${decoder.write(request)}`);
 
     // 6. Answer (send("hahahah".encode("utf-8"))). Backpressure: when the client does not read,

@@ -15,11 +15,6 @@ import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
 
 const args = parseCli('server.ts [--host 127.0.0.1] [--port 6969] [--quiet]', 6969, {});
 
-// Like Python's bytes.upper(): only a-z change, byte for byte. The reply has the same length as
-// the request, and a UTF-8 character split across two reads cannot be damaged.
-const upper = (bytes: Buffer) =>
-  bytes.map((byte) => (byte >= 0x61 && byte <= 0x7a ? byte - 32 : byte));
-
 // 1. Create the socket (socket.socket()), 2. bind and listen (bind, listen).
 const server = net.createServer();
 server.on('error', (err) => fail(err, args.host, args.port));
@@ -35,7 +30,7 @@ server.on('connection', (conn) => {
   const decoder = new StringDecoder('utf8'); // only for the log line
   console.log(`${peer} connected`);
 
-  // 4. Receive (recv) and send back upper-cased (send(data.upper())).
+  // 4. Receive (recv) and send back upper-cased (send(data.upper()); upper() is below).
   conn.on('data', (chunk) => {
     if (!args.quiet) console.log(`${peer} sent: ${decoder.write(chunk)}`); // see README: --quiet
     // Backpressure: write() returns false when the client is not reading fast enough.
@@ -53,3 +48,14 @@ server.on('connection', (conn) => {
 
 // 6. Close the listening socket (server.close()): on Ctrl+C or SIGTERM.
 onShutdown(() => server.close());
+
+/**
+ * Like Python's bytes.upper(): only a-z change, byte for byte. The reply has the same length as
+ * the request, and a UTF-8 character split across two reads cannot be damaged.
+ */
+function upper(bytes: Buffer): Uint8Array {
+  return bytes.map((byte) => {
+    const isLowercase = byte >= 0x61 && byte <= 0x7a; // 'a' to 'z'
+    return isLowercase ? byte - 32 : byte; // 'a' - 32 is 'A'
+  });
+}

@@ -21,7 +21,11 @@ if (!args.file) usageError('say which file to download with --file NAME', usage)
 const name = args.file;
 // The copy goes in the current folder, whatever folders the name has on the server.
 const target = `[复件]${path.basename(name)}`;
-const quit = (line: string) => exitWith(1, line);
+// The copy is written under a temporary name, and renamed once the server has closed normally:
+// a broken download never looks like a finished one. It is created at the first byte, so a
+// download that brings nothing leaves no empty file.
+const partial = `${target}.part`;
+let output: WriteStream | undefined;
 
 // 1. Create the socket and 3. connect (创建套接字、链接服务器). Node reads into `buffer` and
 //    hands each read to `received` (step 6), as the article's recv() fills its buffer.
@@ -36,35 +40,15 @@ client.on('error', (err) => fail(err, args.host, args.port));
 //    which tells the server the name is complete. The article's server just reads it.
 client.end(name);
 
-// 6. Receive the file (接收要下载的文件) and 7. write it (写入文件) as it comes.
+// 6. Receive the file (接收要下载的文件) and 7. write it (写入文件) as it comes: `received`,
+//    below, takes every read.
 // Pitfall: the article does one recv(1024), so a file over 1 KiB is cut short. TCP is a stream
 //    with no message edges; the file ends where the server closes the connection.
-// Returning false stops reading until the disk has taken the bytes (backpressure); only then is
-// the buffer read into again, so it needs no copy.
-// Pitfall: a reset (RST) must never pass for the end of the file. On Node 22 and older (libuv
-//    1.51), a socket that keeps reading while a reset arrives with the last bytes reports a
-//    normal end; a socket that stops after each read, as this one does, sees the reset.
-// The copy is created at the first byte, so a download that brings nothing leaves no empty file,
-// and under a temporary name, renamed once the server has closed normally: a broken download
-// never looks like a finished one.
-// It is removed at exit unless it was renamed, and only if this program made it: a file or a
-// folder that already had that name is not ours to delete.
-const partial = `${target}.part`;
-let output: WriteStream | undefined;
-process.on('exit', () => output && rmSync(partial, { force: true }));
-function received(length: number, buffer: Buffer): boolean {
-  // Opened at once (openSync), not later on a worker thread, so the exit handler always finds it.
-  try {
-    output ??= createWriteStream(partial, { fd: openSync(partial, 'w') }).on('error', (err) =>
-      quit(`error: ${err.message}`),
-    );
-  } catch (err) {
-    quit(`error: cannot write ${partial} (${(err as NodeJS.ErrnoException).code}); nothing saved`);
-    return false; // read no more: we are exiting
-  }
-  output.write(buffer.subarray(0, length), () => client.resume());
-  return false;
-}
+// The copy is removed at exit unless it was renamed, and only if this program made it: a file or
+// a folder that already had that name is not ours to delete.
+process.on('exit', () => {
+  if (output) rmSync(partial, { force: true });
+});
 
 // 8. Close (关闭套接字): the server closed first, so the file is complete. If no byte came,
 //    there is nothing to save.
@@ -87,3 +71,31 @@ client.on('end', () => {
     console.log(`saved ${copy.bytesWritten} bytes to ${target}`);
   });
 });
+
+// Steps 6 and 7: one read of `length` bytes into `buffer`, written to the copy. Returning false
+// stops reading until the disk has taken the bytes (backpressure); only then is the buffer read
+// into again, so it needs no copy.
+// Pitfall: a reset (RST) must never pass for the end of the file. On Node 22 and older (libuv
+//    1.51), a socket that keeps reading while a reset arrives with the last bytes reports a
+//    normal end; a socket that stops after each read, as this one does, sees the reset.
+function received(length: number, buffer: Buffer): boolean {
+  if (output === undefined) {
+    // Opened at once (openSync), not later on a worker thread, so the exit handler always
+    // finds it.
+    try {
+      output = createWriteStream(partial, { fd: openSync(partial, 'w') });
+    } catch (err) {
+      const { code } = err as NodeJS.ErrnoException;
+      quit(`error: cannot write ${partial} (${code}); nothing saved`);
+      return false; // read no more: we are exiting
+    }
+    output.on('error', (err) => quit(`error: ${err.message}`));
+  }
+  output.write(buffer.subarray(0, length), () => client.resume());
+  return false;
+}
+
+/** Say why, and exit with code 1. */
+function quit(line: string) {
+  exitWith(1, line);
+}

@@ -16,23 +16,47 @@ import path from 'node:path';
  * 'ENOENT'. No message names a path: Node's would show the server's own folder to the client.
  */
 export async function resolveInside(root: string, name: string): Promise<string> {
-  const error = (message: string, code = 'EOUTSIDEROOT') =>
-    Object.assign(new Error(message), { code });
-  const refuse = (why: string) => error(`refused '${name}': ${why}`);
-  if (name === '' || name.includes('\0')) throw refuse('empty, or has a NUL byte');
-  if (path.isAbsolute(name) || path.win32.isAbsolute(name)) throw refuse('an absolute path');
-  if (name.split(/[\\/]/).includes('..')) throw refuse("'..' leads out of the folder");
-  // Node's own message names the path it tried, in the server's folder: keep only the code.
-  const lookup = (target: string) =>
-    realpath(target).catch(({ code }: NodeJS.ErrnoException) => {
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw error('no such file', 'ENOENT'); // a.txt/x
-      throw error(code === 'ENAMETOOLONG' ? 'name too long' : `cannot open it (${code})`, code);
-    });
+  // 1. Look at the name itself first. An empty name, a NUL byte (no file name has one), an
+  //    absolute path (`/etc/passwd`, `C:\x`, `\\server\share`) and a `..` part, between `/` or
+  //    `\` (Windows takes both), are refused before the disk is asked anything.
+  if (name === '' || name.includes('\0')) throw refuse(name, 'empty, or has a NUL byte');
+  if (path.isAbsolute(name) || path.win32.isAbsolute(name)) {
+    throw refuse(name, 'an absolute path');
+  }
+  if (name.split(/[\\/]/).includes('..')) throw refuse(name, "'..' leads out of the folder");
+
+  // 2. Ask the file system where the folder and the file really are: realpath() follows every
+  //    symbolic link on the way, so `notes -> /etc` becomes `/etc` here. A missing file stops
+  //    here too (ENOENT).
   const rootReal = await lookup(root);
-  const fileReal = await lookup(path.join(rootReal, name)); // follows every symbolic link
-  if (fileReal === rootReal) throw refuse('the folder itself, not a file in it');
-  // A drive root (C:\, or / on Linux) already ends with the separator.
-  if (!fileReal.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep))
-    throw refuse('a link that leads out of the folder');
+  const fileReal = await lookup(path.join(rootReal, name));
+
+  // 3. The real file must be in the real folder (a link can lead out of it) and not be the
+  //    folder itself. A drive root (C:\, or / on Linux) already ends with the separator.
+  if (fileReal === rootReal) throw refuse(name, 'the folder itself, not a file in it');
+  const folder = rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep;
+  if (!fileReal.startsWith(folder)) throw refuse(name, 'a link that leads out of the folder');
   return fileReal;
+}
+
+/** The real path of `target`, or an error that names no path (see resolveInside). */
+async function lookup(target: string): Promise<string> {
+  try {
+    return await realpath(target);
+  } catch (err) {
+    // Node's own message names the path it tried, in the server's folder: keep only the code.
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw failure('no such file', 'ENOENT'); // a.txt/x
+    if (code === 'ENAMETOOLONG') throw failure('name too long', code);
+    throw failure(`cannot open it (${code})`, code);
+  }
+}
+
+/** A name that would lead out of the folder: the message the server logs, code EOUTSIDEROOT. */
+function refuse(name: string, why: string) {
+  return failure(`refused '${name}': ${why}`);
+}
+
+function failure(message: string, code = 'EOUTSIDEROOT') {
+  return Object.assign(new Error(message), { code });
 }

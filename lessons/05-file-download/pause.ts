@@ -1,7 +1,9 @@
 /**
  * @title Read one message up to a pause (读到对方停顿为止)
  * @article 000 "示例3-tcp文件下载"; 003 "三、文件下载"
- * @imported-by server.ts, ../03-tcp-hello/server-004.ts, ../04-tcp-echo/server-000.ts, ../06-remote-shell/server.ts, ../06-remote-shell/client.ts, ../07-ftp-get/server.ts, ../07-ftp-get/client.ts
+ * @imported-by server.ts, ../03-tcp-hello/server-004.ts, ../04-tcp-echo/server-000.ts
+ * @imported-by ../06-remote-shell/server.ts, ../06-remote-shell/client.ts
+ * @imported-by ../07-ftp-get/server.ts, ../07-ftp-get/client.ts
  *
  * The articles' protocols send a short message (a file name, a command, a size, an ack) with no
  * length and no end marker, and read it with one recv(1024). One read is not one message: this
@@ -17,23 +19,48 @@ import type { Readable } from 'node:stream';
  */
 export function readUntilPause(stream: Readable, quietMs = 50, maxBytes = 4096) {
   return new Promise<Buffer | null>((resolve, reject) => {
-    if (stream.readableEnded || stream.destroyed) return resolve(null);
-    const parts: Buffer[] = [];
+    // 1. A stream that has ended already holds no message: null, as the article's recv()
+    //    returns b'' once the other side has closed.
+    if (stream.readableEnded || stream.destroyed) {
+      resolve(null);
+      return;
+    }
+    const parts: Buffer[] = []; // the reads so far: one message can come in several
+    let received = 0; // bytes in `parts`
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const settle = (err?: Error | null) => {
-      clearTimeout(timer);
-      stream.off('readable', onReadable).off('end', settle).off('error', settle);
-      if (err) reject(err);
-      else resolve(parts.length ? Buffer.concat(parts) : null);
-    };
-    const onReadable = () => {
-      for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) parts.push(chunk);
-      clearTimeout(timer);
-      const size = parts.reduce((sum, part) => sum + part.length, 0);
-      if (size >= maxBytes) settle();
-      else if (size > 0) timer = setTimeout(settle, quietMs);
-    };
-    stream.on('readable', onReadable).once('end', settle).once('error', settle);
+
+    // 2. Listen: 'readable' for every read that arrives, 'end' when the sender closes its side
+    //    (the message is complete), 'error' on a reset. Then look at once, in case some bytes
+    //    were already waiting in the stream before we asked.
+    stream.on('readable', onReadable);
+    stream.once('end', settle);
+    stream.once('error', settle);
     onReadable();
+
+    // 3. Take every byte that has come so far, and start the quiet timer again: the message is
+    //    over only when the sender has said nothing for `quietMs` (it is waiting for our
+    //    answer). A message that grows to `maxBytes` is over at once, so no sender can fill our
+    //    memory.
+    function onReadable() {
+      for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) {
+        parts.push(chunk);
+        received += chunk.length;
+      }
+      clearTimeout(timer);
+      if (received >= maxBytes) settle();
+      else if (received > 0) timer = setTimeout(settle, quietMs);
+    }
+
+    // 4. Finished, by a pause, the size limit, the end of the stream or an error: stop
+    //    listening, so the bytes that come after this message stay in the stream for the next
+    //    read, and hand over the message (or null if not one byte came).
+    function settle(err?: Error | null) {
+      clearTimeout(timer);
+      stream.off('readable', onReadable);
+      stream.off('end', settle);
+      stream.off('error', settle);
+      if (err) reject(err);
+      else resolve(parts.length > 0 ? Buffer.concat(parts) : null);
+    }
   });
 }

@@ -57,12 +57,13 @@ server.on('connection', async (client) => {
     // Pitfall: the article takes one recv(1024) as the name. A name has no end marker, so we
     //    take every byte until the client closes its side (our client) or pauses (the article's).
     const request = await readUntilPause(client);
-    if (request === null) return void client.end();
-    // `echo hello.txt | nc` sends `hello.txt\n`: one line ending is not part of the name. The
-    //    log quotes the name and writes out control characters (\n, \u0000), so a stray space
-    //    or newline shows, and no name can add a line of its own to the log.
+    if (request === null) {
+      client.end(); // the client closed without a name
+      return;
+    }
+    // `echo hello.txt | nc` sends `hello.txt\n`: one line ending is not part of the name.
     const name = request.toString('utf8').replace(/\r?\n$/, '');
-    const shown = `'${name.replace(/\p{Cc}/gu, (char) => JSON.stringify(char).slice(1, -1))}'`;
+    const shown = quoted(name);
     console.log(`${peer} wants: ${shown}`);
 
     // 6. Open the file (读取文件数据), but only inside --root.
@@ -104,3 +105,12 @@ onShutdown(() => {
     client.resetAndDestroy();
   }
 });
+
+/**
+ * The name as the log shows it: in quotes, with control characters written out (\n, \u0000), so
+ * a stray space or newline shows, and no name can add a line of its own to the log.
+ */
+function quoted(name: string): string {
+  const visible = name.replace(/\p{Cc}/gu, (char) => JSON.stringify(char).slice(1, -1));
+  return `'${visible}'`;
+}

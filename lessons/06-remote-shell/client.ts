@@ -15,10 +15,6 @@ import { readUntilPause } from '../05-file-download/pause.ts';
 import { readExactly } from './exact.ts';
 
 const args = parseCli('client.ts [--host 127.0.0.1] [--port 8000]', 8000, {});
-const quit = (line: string) => {
-  exitWith(1, `error: ${line}`);
-  return null;
-};
 
 // 1. Create the socket and connect (client.connect(('localhost', 8000))).
 const client = net.connect({ host: args.host, port: args.port });
@@ -33,20 +29,29 @@ for await (const line of stdinLines('exit')) {
 
   // 4. Receive the output's size (cmd_res_size = recv(1024)), decimal text with no end marker.
   // Pitfall: one recv(1024) may hold only '12' of '1234'. The size is all that comes before
-  //    the server pauses to wait for our ack.
-  const reply = String((await readUntilPause(client).catch(() => null)) ?? '');
-  if (reply === '') break; // the server is gone; below or the 'error' handler says so
-  const size = /^\d+$/.test(reply) ? Number(reply) : quit(`'${reply}' is not a size`);
-  if (size === null) break;
+  //    the server pauses to wait for our ack. On a reset readUntilPause rejects: null here.
+  const sizeText = await readUntilPause(client).catch(() => null);
+  if (sizeText === null) break; // the server is gone; below or the 'error' handler says so
+  const reply = sizeText.toString('utf8');
+  if (!/^\d+$/.test(reply)) {
+    quit(`'${reply}' is not a size`);
+    break;
+  }
+  const size = Number(reply);
   console.log(`'${command}' -> ${size} bytes`);
 
   // 5. Send the ack (send("准备接受")): now the server may send the output.
   client.write('准备接受');
 
   // 6. Receive exactly `size` bytes (while received_size < size: recv(1024)), however they are
-  //    split. The article's loop does this right; readExactly is the same loop.
-  const output = await readExactly(client, size).catch((err: Error) => quit(err.message));
-  if (output === null) break;
+  //    split. The article's loop does this right; readExactly, in exact.ts, is the same loop.
+  let output: Buffer;
+  try {
+    output = await readExactly(client, size);
+  } catch (err) {
+    quit((err as Error).message); // connection closed after 5 of 13 bytes
+    break;
+  }
 
   // 7. Print it (print(received_data.decode())). Bytes go to stdout as they are, so a
   //    character split between two reads is whole again here.
@@ -58,3 +63,8 @@ for await (const line of stdinLines('exit')) {
 //    would hang: the article's server never closes its end.
 if (client.readableEnded) quit('the server closed the connection');
 client.end(() => client.destroy());
+
+/** Say what went wrong and exit with code 1 (once what is on its way to stdout is out). */
+function quit(problem: string) {
+  exitWith(1, `error: ${problem}`);
+}

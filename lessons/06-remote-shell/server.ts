@@ -45,19 +45,25 @@ server.listen({ host: args.host, port: args.port }, () => {
   console.log(`listening on ${hostPort(address, port)}`); // e.g. listening on 127.0.0.1:8000
 });
 
-// 2. Accept (accept): each client gets its own loop, so many are served at once.
-/** The ack the article's client sends, and the longest command we read (readUntilPause). */
-const [ACK, MAX_COMMAND] = ['准备接受', 4096];
+/** The ack the article's client sends. */
+const ACK = '准备接受';
+/** The longest command we read (readUntilPause stops there). */
+const MAX_COMMAND = 4096;
 
+// 2. Accept (accept): each client gets its own loop, so many are served at once.
 server.on('connection', async (conn) => {
   const peer = hostPort(conn.remoteAddress, conn.remotePort);
   console.log(`${peer} connected`);
   conn.on('error', (err) => console.log(`${peer} error: ${err.message}`));
   conn.on('close', () => console.log(`${peer} disconnected`));
-  // On a reset, readUntilPause rejects, and the 'error' handler has said so.
+  // The next message from this client. On a reset readUntilPause rejects, and the 'error'
+  // handler has said so: that counts as the end (null).
   const next = () => readUntilPause(conn, 50, MAX_COMMAND).catch(() => null);
-  // 3. Wait for a command (recv(1024)): all that comes before a pause, not one read.
-  for (let request = await next(); request; request = await next()) {
+  while (true) {
+    // 3. Wait for a command (recv(1024)): all that comes before a pause, not one read.
+    //    null at the end of the stream (if not data: break).
+    const request = await next();
+    if (request === null) break;
     // Pitfall: a message read "until a pause" can be cut: at the size limit, or where a slow
     //    sender paused. A cut command must not run, and a wrong ack means the two sides are out
     //    of step: say so and close, rather than carry on with the wrong bytes.

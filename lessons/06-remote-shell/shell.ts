@@ -1,12 +1,9 @@
 /**
  * @title Run a command as os.popen does (执行命令)
  * @article 001 "五、SSH的实现"
- * @run node lessons/06-remote-shell/server.ts
- * @run npx tsx lessons/06-remote-shell/server.ts
- * @run deno run --allow-net --allow-run --allow-env lessons/06-remote-shell/server.ts
- * @run bun lessons/06-remote-shell/server.ts
+ * @imported-by server.ts
  *
- * The server's `os.popen(cmd).read()`, imported by server.ts: run one command in the system's
+ * The server's `os.popen(cmd).read()`: run one command in the system's
  * shell (sh, or cmd.exe on Windows), collect stdout and stderr, and stop it, with everything it
  * started, when it runs too long or prints too much. The output comes back as UTF-8.
  */
@@ -56,8 +53,10 @@ export function runCommand(command: string, timeout: number, maxOutput: number, 
       if (tree.status !== 0) child.kill('SIGKILL'); // no such tree (it ended), or no /T (Wine)
     } else {
       try {
-        process.kill(-Number(child.pid), 'SIGKILL');
-      } catch {} // the group is gone: it had already ended
+        process.kill(-Number(child.pid), 'SIGKILL'); // minus: the whole group
+      } catch {
+        // Nothing to do: the group is gone, because the command had already ended.
+      }
     }
     if (exited) stopReading();
   };
@@ -70,7 +69,8 @@ export function runCommand(command: string, timeout: number, maxOutput: number, 
     size += chunk.length;
     if (size > maxOutput) kill(`output cut at ${maxOutput} bytes`);
   };
-  for (const output of [child.stdout, child.stderr]) output.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect); // the article's popen() drops stderr
 
   // 4. When the pipes have closed, the output, as UTF-8: cmd.exe prints in the console's code
   //    page (GBK on a Chinese Windows), which the article's read() decodes for the same reason.
@@ -78,7 +78,11 @@ export function runCommand(command: string, timeout: number, maxOutput: number, 
     clearTimeout(timer);
     let text = Buffer.concat(chunks);
     if (encoding !== 'utf-8') text = Buffer.from(new TextDecoder(encoding).decode(text));
-    if (why) text = Buffer.concat([text, Buffer.from(`${size ? '\n' : ''}[${why}]\n`)]);
+    // Why it was stopped, on a line of its own: `[killed after 10 s (--timeout)]`.
+    if (why) {
+      const newline = size > 0 ? '\n' : '';
+      text = Buffer.concat([text, Buffer.from(`${newline}[${why}]\n`)]);
+    }
     return text;
   });
   return { output, kill } satisfies Command;
@@ -91,12 +95,8 @@ export function runCommand(command: string, timeout: number, maxOutput: number, 
  */
 export function codePage(): string {
   if (!windows) return 'utf-8';
-  const number = (command: string) =>
-    spawnSync(command, { shell: true, encoding: 'latin1', windowsHide: true }).stdout?.match(
-      /(\d+)\s*$/,
-    )?.[1];
   const registry = 'reg query HKLM\\SYSTEM\\CurrentControlSet\\Control\\Nls\\CodePage /v OEMCP';
-  const page = [number('chcp'), number(registry)].find((each) => each && each !== '0');
+  const page = [lastNumber('chcp'), lastNumber(registry)].find((each) => each && each !== '0');
   const names: Record<string, string> = {
     936: 'gbk',
     950: 'big5',
@@ -105,4 +105,10 @@ export function codePage(): string {
   };
   if (page && /^125\d$/.test(page)) return `windows-${page}`;
   return (page && names[page]) || 'utf-8'; // 65001 is UTF-8; 437 and 850 are ASCII for English
+}
+
+/** The number at the end of what `command` prints (`活动代码页: 936`, `OEMCP REG_SZ 936`). */
+function lastNumber(command: string): string | undefined {
+  const run = spawnSync(command, { shell: true, encoding: 'latin1', windowsHide: true });
+  return run.stdout?.match(/(\d+)\s*$/)?.[1];
 }

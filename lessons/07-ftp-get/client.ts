@@ -17,6 +17,7 @@ import path from 'node:path';
 import { exitWith, explain, parseCli, seconds, stdinLines } from '../../shared/helpers.ts';
 import { readUntilPause } from '../05-file-download/pause.ts';
 import { readExactly } from '../06-remote-shell/exact.ts';
+import { endBar, progressBar } from './progress.ts';
 
 const usage = 'client.ts [--host 127.0.0.1] [--port 9999] [--timeout 10]';
 const args = parseCli(usage, 9999, { timeout: { type: 'string', default: '10' } });
@@ -24,52 +25,9 @@ const timeout = seconds(args.timeout, usage);
 // The copy being written, removed at exit unless it was renamed. Set once the file is opened:
 // a file or a folder that already had the name is not ours to delete.
 let partial = '';
-process.on('exit', () => partial && rmSync(partial, { force: true }));
-const bar = (p: number) => `\r[${'#'.repeat(p / 5).padEnd(20, '.')}] ${p}%${p < 100 ? '' : '\n'}`;
-// The bar ends its line only at 100%. An error in between first ends that line, so the error
-// gets a line of its own instead of being glued to `31%`.
-let barOpen = false;
-const endBar = () => {
-  if (barOpen) process.stdout.write('\n');
-  barOpen = false;
-};
-const quit = (err: Error) => {
-  endBar();
-  exitWith(1, `error: ${err.message}`);
-};
-// A transfer cut short, in words: how far it got, and that the partial copy is not kept.
-const broke = (how: string): never => {
-  throw new Error(`the connection broke ${how}; nothing saved`);
-};
-
-// Receive exactly `size` bytes into `target` and resolve with their MD5. Never ask for more than is
-// left (the MD5 follows); wait for 'drain' when the disk is slower (backpressure). The progress
-// bar redraws itself with \r, on a terminal only: a pipe gets none.
-async function receiveFile(target: string, size: number): Promise<string> {
-  // Opened at once, not later on a worker thread: a copy that is being created while the
-  // process exits could otherwise appear after the exit handler has removed it.
-  const fd = openSync(target, 'w');
-  partial = target;
-  const output = createWriteStream(target, { fd }).on('error', quit);
-  const md5 = createHash('md5');
-  let [received, shown] = [0, -1];
-  const cut = (err: Error & { got?: number }) =>
-    broke(`after ${received + (err.got ?? 0)} of ${size} bytes`);
-  while (received < size) {
-    const chunk = await readExactly(client, Math.min(64 * 1024, size - received)).catch(cut);
-    md5.update(chunk);
-    received += chunk.length;
-    if (!output.write(chunk)) await once(output, 'drain');
-    const percent = Math.floor((received / size) * 100);
-    if (process.stdout.isTTY && percent !== shown) {
-      process.stdout.write(bar(percent));
-      barOpen = percent < 100;
-    }
-    shown = percent;
-  }
-  await new Promise((finished) => output.end(finished));
-  return md5.digest('hex');
-}
+process.on('exit', () => {
+  if (partial) rmSync(partial, { force: true });
+});
 
 // 1. Create the socket and connect (client.connect(('localhost', 9999))).
 const client = net.connect({ host: args.host, port: args.port });
@@ -87,11 +45,14 @@ try {
     client.setTimeout(timeout * 1000); // from now until the MD5 is in
 
     // 4. Receive the size (server_response = recv(1024)): all that comes before the server pauses.
-    const reply = String((await readUntilPause(client).catch(() => null)) ?? '');
-    if (reply === '') break; // the server is gone; the 'error' handler or the end says so
-    // Our server answers `error: ...` where the size would be; then there is nothing to ack.
-    if (!/^\d+$/.test(reply)) console.log(`server: ${reply}`);
-    else {
+    //    On a reset readUntilPause rejects: null here, and the 'error' handler says so.
+    const answer = await readUntilPause(client).catch(() => null);
+    if (answer === null) break; // the server is gone; the 'error' handler or the end says so
+    const reply = answer.toString('utf8');
+    if (!/^\d+$/.test(reply)) {
+      // Our server answers `error: ...` where the size would be; then there is nothing to ack.
+      console.log(`server: ${reply}`);
+    } else {
       // 5. Send the ack (send(b"ready to recv file")).
       client.write('ready to recv file');
       // 6. Receive exactly that many bytes into <file>.new (while received_size < total: recv).
@@ -121,3 +82,43 @@ try {
 //    would hang: the article's server never closes its end.
 if (client.readableEnded) quit(new Error('the server closed the connection'));
 client.end(() => client.destroy());
+
+/**
+ * Step 6: receive exactly `size` bytes into `target` and resolve with their MD5. Never ask for
+ * more than is left (the MD5 follows); wait for 'drain' when the disk is slower (backpressure).
+ * The progress bar (progress.ts) is drawn on a terminal only.
+ */
+async function receiveFile(target: string, size: number): Promise<string> {
+  // Opened at once, not later on a worker thread: a copy that is being created while the
+  // process exits could otherwise appear after the exit handler has removed it.
+  const fd = openSync(target, 'w');
+  partial = target;
+  const output = createWriteStream(target, { fd }).on('error', quit);
+  const md5 = createHash('md5');
+  const progress = progressBar(size);
+  let received = 0;
+  const cut = (err: Error & { got?: number }) =>
+    broke(`after ${received + (err.got ?? 0)} of ${size} bytes`);
+  while (received < size) {
+    const chunk = await readExactly(client, Math.min(64 * 1024, size - received)).catch(cut);
+    md5.update(chunk);
+    received += chunk.length;
+    if (!output.write(chunk)) await once(output, 'drain');
+    progress(received);
+  }
+  // end() writes what is left; 'finish' comes once all of it is in the file.
+  output.end();
+  await once(output, 'finish');
+  return md5.digest('hex');
+}
+
+// A transfer cut short, in words: how far it got, and that the partial copy is not kept.
+function broke(how: string): never {
+  throw new Error(`the connection broke ${how}; nothing saved`);
+}
+
+// End the progress bar's line, if one is open, and say what went wrong: exit code 1.
+function quit(err: Error) {
+  endBar();
+  exitWith(1, `error: ${err.message}`);
+}

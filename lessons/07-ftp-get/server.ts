@@ -25,20 +25,6 @@ if (!existsSync(args.root) || !statSync(args.root).isDirectory()) {
   usageError(`--root '${args.root}' is not a folder`, usage);
 }
 
-// The file a request names, or why there is none (os.path.isfile(filename)), inside --root only.
-// Pitfall: the article opens any path, '../../etc/passwd' included.
-async function find(name: string | undefined): Promise<{ file: string; size: number } | string> {
-  if (name === undefined) return 'unknown command; use: get <file>';
-  try {
-    const file = await resolveInside(args.root, name);
-    const info = await stat(file);
-    return info.isFile() ? { file, size: info.size } : `'${name}' is not a file`;
-  } catch (err) {
-    const { code, message } = err as NodeJS.ErrnoException;
-    return code === 'ENOENT' ? `no file named '${name}'` : message;
-  }
-}
-
 // 1. Create the socket, bind and listen (socket(), bind(('localhost', 9999)), listen()).
 const server = net.createServer().on('error', (err) => fail(err, args.host, args.port));
 const sending = new Map<net.Socket, string>(); // answers under way, from the size to the MD5
@@ -53,10 +39,14 @@ server.on('connection', async (conn) => {
   console.log(`${peer} connected`);
   conn.on('error', (err) => console.log(`${peer} error: ${err.message}`));
   conn.on('close', () => console.log(`${peer} disconnected`));
-  const next = () => readUntilPause(conn).catch(() => null); // on a reset, 'error' says so
+  // The next message from this client, or null at the end of the stream. On a reset
+  // readUntilPause rejects, and the 'error' handler says so: that counts as the end too.
+  const next = () => readUntilPause(conn).catch(() => null);
   try {
-    // 3. Wait for a command (recv(1024)): all that comes before a pause, not one read.
-    for (let request = await next(); request; request = await next()) {
+    while (true) {
+      // 3. Wait for a command (recv(1024)): all that comes before a pause, not one read.
+      const request = await next();
+      if (request === null) break; // if not data: break
       // 4. Split it (cmd, filename = data.decode().split()) and look for the file.
       // Pitfall: split() makes three words of `get 新建 文本文档.txt` (Windows' new text file),
       //    and unpacking them into two kills the article's server. The name is all after `get `.
@@ -74,7 +64,9 @@ server.on('connection', async (conn) => {
       // 5. Send the size (send(str(file_size))) and 6. wait for the ack (recv(1024)).
       sending.set(conn, peer);
       conn.write(String(found.size));
-      if (!(await next())) break;
+      // Any answer is the ack: the article's client sends `ready to recv file`.
+      const ack = await next();
+      if (ack === null) break; // the client left instead
       // 7. Send the file, hashing each chunk on its way (for line in f: m.update; send).
       //    pipeline() waits for 'drain', so only a chunk or two is ever in memory.
       const md5 = createHash('md5');
@@ -90,7 +82,9 @@ server.on('connection', async (conn) => {
       conn.write(digest, () => sending.delete(conn)); // the OS has it all: the answer is whole
       console.log(`${peer} sent ${name} (${found.size} bytes), md5 ${digest}`);
     }
-  } catch {} // the connection broke while sending; the 'error' handler has said so
+  } catch {
+    // The connection broke while the file was going out: the 'error' handler has said so.
+  }
   sending.delete(conn); // done with this client, whatever the state of its answer
   conn.end();
 });
@@ -104,3 +98,18 @@ onShutdown(() => {
     conn.resetAndDestroy();
   }
 });
+
+// Step 4: the file a request names, or why there is none (os.path.isfile(filename)), inside
+// --root only (resolveInside, from lesson 05's inside.ts).
+// Pitfall: the article opens any path, '../../etc/passwd' included.
+async function find(name: string | undefined): Promise<{ file: string; size: number } | string> {
+  if (name === undefined) return 'unknown command; use: get <file>';
+  try {
+    const file = await resolveInside(args.root, name);
+    const info = await stat(file);
+    return info.isFile() ? { file, size: info.size } : `'${name}' is not a file`;
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    return code === 'ENOENT' ? `no file named '${name}'` : message;
+  }
+}

@@ -27,10 +27,11 @@ client.on('error', (err) => fail(err, args.host, args.port));
 readLines(client, (line) => console.log(line));
 
 // 3. recv() returned b'': the server closed the connection ("Server has been closed.").
-let leaving = false;
+let leaving = false; // set once we close our side: the server's close that follows is expected
 client.on('end', () => {
   if (!leaving) console.log('the server closed the connection');
 });
+// Closed both ways: exit once stdout has printed everything (after an error, fail() exits).
 client.on('close', (hadError) => {
   if (!hadError) process.stdout.write('', () => process.exit(0));
 });
@@ -43,7 +44,7 @@ for await (const line of stdinLines('/quit')) {
   if (!client.write(`${line}\n`)) await once(client, 'drain');
 }
 
-// 5. End of input (Ctrl+D, Ctrl+Z Enter on Windows, or /quit): close our side. Lines the server sent before it saw that
-//    still arrive and are printed; then it closes too, and so do we.
+// 5. End of input (Ctrl+D, Ctrl+Z then Enter on Windows, or /quit): close our side. Lines the
+//    server sent before it saw that still arrive and are printed; then it closes too, and we exit.
 leaving = true;
 client.end();

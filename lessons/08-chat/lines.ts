@@ -1,10 +1,7 @@
 /**
  * @title Lines from a byte stream (按行拆分消息)
  * @article 003 "四、使用 epoll 实现即时聊天"
- * @run node lessons/08-chat/server.ts
- * @run npx tsx lessons/08-chat/server.ts
- * @run deno run --allow-net lessons/08-chat/server.ts
- * @run bun lessons/08-chat/server.ts
+ * @imported-by server.ts, client.ts
  *
  * The chat's framing, imported by server.ts and client.ts: a message is one line. A partial
  * line waits for its end, and two lines that arrive in one read are two messages.
@@ -23,14 +20,9 @@ const QUIET_MS = 500;
  * peer that has sent a newline frames its messages with newlines, and its partial lines wait.
  */
 export function readLines(socket: Socket, onLine: (line: string) => void) {
-  let pending = '';
+  let pending = ''; // the start of a line whose end has not come yet
   let framed = false; // has this peer sent a newline yet?
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = () => {
-    clearTimeout(timer);
-    if (pending !== '') onLine(pending);
-    pending = '';
-  };
 
   // 1. Decode the stream, not each read: setEncoding keeps a UTF-8 character that is split
   //    between two reads whole (a read of 1024 bytes can end in the middle of 你).
@@ -43,16 +35,28 @@ export function readLines(socket: Socket, onLine: (line: string) => void) {
     const parts = text.split('\n');
     parts[0] = pending + parts[0];
     pending = parts.pop() ?? '';
-    framed ||= parts.length > 0;
-    for (const line of parts) onLine(line.replace(/\r$/, ''));
+    if (parts.length > 0) framed = true;
+    for (const line of parts) {
+      onLine(line.replace(/\r$/, ''));
+    }
 
     // 3. What is left is the start of the next line: it waits for its end (or, from a peer
     //    that never sends newlines, for a pause), or until it is too long to keep.
-    if (pending.length >= MAX_LINE) flush();
-    else if (pending !== '' && !framed) timer = setTimeout(flush, QUIET_MS);
+    if (pending.length >= MAX_LINE) {
+      flush();
+    } else if (pending !== '' && !framed) {
+      timer = setTimeout(flush, QUIET_MS);
+    }
   });
 
   // 4. At the end of the stream (recv() returns b''), a last line without a newline still counts.
   socket.on('end', flush);
   socket.on('close', () => clearTimeout(timer));
+
+  /** Deliver the partial line as a whole one (after a pause, when too long, or at the end). */
+  function flush() {
+    clearTimeout(timer);
+    if (pending !== '') onLine(pending);
+    pending = '';
+  }
 }

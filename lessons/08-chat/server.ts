@@ -18,13 +18,9 @@ import { readLines } from './lines.ts';
 const usage = 'server.ts [--host 127.0.0.1] [--port 8080] [--backlog 10]';
 const args = parseCli(usage, 8080, { backlog: { type: 'string', default: '10' } });
 const backlog = Number(args.backlog);
-if (!(backlog >= 1 && Number.isInteger(backlog)))
+if (!(backlog >= 1 && Number.isInteger(backlog))) {
   usageError(`invalid backlog '${args.backlog}'`, usage);
-/** A client that has this much of our output unread is too slow to keep. */
-const MAX_UNSENT = 1024 * 1024;
-/** The log shows the start of a long line, not a second copy of it. */
-const shown = (line: string) =>
-  line.length > 200 ? `${line.slice(0, 200)}… (${line.length})` : line;
+}
 
 // 1. Create the socket, bind and listen (socket, bind, listen(10)). Node sets SO_REUSEADDR
 //    (on Linux and macOS; Windows needs none to restart while old connections are in TIME_WAIT).
@@ -40,20 +36,7 @@ server.listen({ host: args.host, port: args.port, backlog }, () => {
 //    `while True: epoll.poll(-1)` is the loop Node runs once this file has been read.
 // Pitfall: the article keeps one `client_socket` variable. A second client replaces the first,
 //    whose socket object Python then frees, and that closes it. We keep every client.
-const clients = new Map<net.Socket, string>();
-
-function send(client: net.Socket, line: string) {
-  if (!client.writable) return; // ended or dropped, and about to close
-  // Backpressure: one client that never reads must not make the server buffer without end.
-  client.write(`${line}\n`);
-  if (client.writableLength > MAX_UNSENT) {
-    console.log(`${clients.get(client)} is not reading; dropped`);
-    client.destroy();
-  }
-}
-function broadcast(line: string, except?: net.Socket) {
-  for (const client of clients.keys()) if (client !== except) send(client, line);
-}
+const clients = new Map<net.Socket, string>(); // each client's socket, and its address for the log
 
 // 3. Register the listening socket for EPOLLIN (epoll.register(sock.fileno(), ...)): in Node,
 //    a readable listening socket is the 'connection' event, with accept() already done.
@@ -82,32 +65,66 @@ server.on('connection', (client) => {
 });
 
 // 6. Register stdin for EPOLLIN (epoll.register(sys.stdin.fileno(), ...)): each line typed
-//    here goes to every client.
+//    here goes to every client (readTyped, below).
 // Pitfall: the article sends to `client_socket`, which does not exist until a client has
 //    connected, so a line typed too early crashes the server (UnboundLocalError).
 // Pitfall: a server started in the background (`server.ts &`) that reads the terminal is
 //    stopped by it (SIGTTIN, "Stopped (tty input)"), and every client hangs. So the terminal is
 //    read only by a server started in the foreground.
-const readTyped = () =>
+if (inForeground()) {
+  readTyped();
+} else {
+  console.log('(started in the background: what you type here reaches no client)');
+}
+
+// 7. Close (epoll.unregister, close): on Ctrl+C or SIGTERM, say goodbye to every client.
+onShutdown(() => {
+  server.close();
+  for (const client of clients.keys()) {
+    client.end();
+  }
+});
+
+/** A client that has this much of our output unread is too slow to keep. */
+const MAX_UNSENT = 1024 * 1024;
+
+/** Send one line to one client, and drop the client if it has stopped reading. */
+function send(client: net.Socket, line: string) {
+  if (!client.writable) return; // ended or dropped, and about to close
+  // Backpressure: one client that never reads must not make the server buffer without end.
+  client.write(`${line}\n`);
+  if (client.writableLength > MAX_UNSENT) {
+    console.log(`${clients.get(client)} is not reading; dropped`);
+    client.destroy();
+  }
+}
+
+/** Send one line to every client, except the one it came from. */
+function broadcast(line: string, except?: net.Socket) {
+  for (const client of clients.keys()) {
+    if (client !== except) send(client, line);
+  }
+}
+
+/** Each line typed here goes to every client; with no client, a note says nobody got it. */
+function readTyped() {
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line === '\x04' || line === '\x1a') return; // Ctrl+D, Ctrl+Z Enter (Windows): not text
     if (clients.size === 0) {
       console.log('(no client is connected; nobody got that line)');
     } else {
       broadcast(`server: ${line}`);
-      console.log(
-        `server: ${line} (sent to ${clients.size} client${clients.size === 1 ? '' : 's'})`,
-      );
+      const count = clients.size === 1 ? '1 client' : `${clients.size} clients`;
+      console.log(`server: ${line} (sent to ${count})`);
     }
   });
-if (inForeground()) readTyped();
-else console.log('(started in the background: what you type here reaches no client)');
+}
 
-// 7. Close (epoll.unregister, close): on Ctrl+C or SIGTERM, say goodbye to every client.
-onShutdown(() => {
-  server.close();
-  for (const client of clients.keys()) client.end();
-});
+/** The log shows the start of a long line, not a second copy of it. */
+function shown(line: string): string {
+  if (line.length <= 200) return line;
+  return `${line.slice(0, 200)}… (${line.length})`;
+}
 
 /** Is this process in its terminal's foreground? `ps` marks that with a `+` in its state. */
 function inForeground(): boolean {

@@ -36,26 +36,32 @@ server.on('connection', (client) => {
 
   // 3. Receive the request (recv(1024)). Pitfall: one recv() may hold part of the request; the
   //    head ends at the first blank line, however many reads it takes.
-  let head = '';
+  let received = ''; // the request so far, one character a byte (latin1)
   client.setEncoding('latin1');
   client.on('data', (text: string) => {
     if (client.writableEnded) return; // answered: the rest is read and dropped
-    head += text;
-    if (head.search(/\r?\n\r?\n/) < 0) {
-      if (head.length > MAX_HEAD) client.destroy(); // too long to be a request head
+    received += text;
+    if (received.search(/\r?\n\r?\n/) < 0) {
+      if (received.length > MAX_HEAD) client.destroy(); // too long to be a request head
       return;
     }
-    console.log(`${peer} ${head.slice(0, head.search(/\r?\n/))}`); // e.g. GET / HTTP/1.1
+    console.log(`${peer} ${received.slice(0, received.search(/\r?\n/))}`); // e.g. GET / HTTP/1.1
 
-    // 4. Send the status line and headers, then 5. the body.
-    // Pitfall: the article sends str, which Python 3's send() refuses (TypeError: it wants
-    //    bytes). It also sends no Content-Length: only closing the connection ends the body.
-    const bytes = Buffer.byteLength(body);
-    const fields = `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${bytes}`;
+    // 4. The status line and the header fields, then a blank line.
+    // Pitfall: the article sends no Content-Length: only closing the connection ends the body.
+    const fields = [
+      'Content-Type: text/plain; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+    ];
+    const responseHead = `HTTP/1.1 200 OK\r\n${fields.join('\r\n')}\r\n\r\n`;
+
+    // 5. Send the head and the body (client.send). Pitfall: the article sends str, which
+    //    Python 3's send() refuses (TypeError: it wants bytes); Node sends a string as UTF-8.
     // 6. Close (connection.close()): end() sends FIN after the response. We keep reading until
     //    the client closes, because closing with unread bytes would send a reset instead, and
     //    the client could lose the response.
-    client.end(`HTTP/1.1 200 OK\r\n${fields}\r\nConnection: close\r\n\r\n${body}`);
+    client.end(responseHead + body);
   });
 });
 

@@ -94,8 +94,9 @@ export async function runDemo(
   demo: Demo,
   watch?: Watcher,
   pairing: Pairing = { server: 'tsx', client: 'tsx' },
+  /** Where each file of the lesson is: its own folder, unless told (standalone copies). */
+  locate: (file: string) => string = (file) => `lessons/${demo.lesson}/${file}`,
 ): Promise<{ blocks: Block[]; port: number }> {
-  const dir = `lessons/${demo.lesson}`;
   const blocks: Block[] = [];
   const serverBlock = (command?: string): Block => ({ who: 'server', command, lines: [] });
   let current = serverBlock();
@@ -121,7 +122,7 @@ export async function runDemo(
       'server',
       command(demo.lesson, demo.server.file, ['--port', '0', ...(demo.server.args ?? [])]),
     );
-    server = await startServer(`${dir}/${demo.server.file}`, demo.server.args, options('server'));
+    server = await startServer(locate(demo.server.file), demo.server.args, options('server'));
     port = server.port;
     current = serverBlock(shown);
     current.lines.push(...takeServerLines());
@@ -149,7 +150,7 @@ export async function runDemo(
       const from = server?.out.length ?? 0;
       const args = server && !run.alone ? ['--port', String(port), ...(run.args ?? [])] : run.args;
       watch?.command('client', command(demo.lesson, run.file, args, run.stdin));
-      const client = spawnLesson(`${dir}/${run.file}`, args, {
+      const client = spawnLesson(locate(run.file), args, {
         stdin: run.background ? undefined : (run.stdin ?? []),
         ...options('client'),
       });

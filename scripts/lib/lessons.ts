@@ -50,9 +50,14 @@ export function parseHeader(source: string): Header | null {
     .filter((line) => !line.startsWith('@'))
     .join(' ')
     .trim();
-  const [title, article, run, by] = [tag('title'), tag('article'), tag('run'), tag('imported-by')];
+  // A long @imported-by list may go on over several @imported-by lines.
+  const importers = lines
+    .filter((line) => line.startsWith('@imported-by '))
+    .map((line) => line.slice(13));
+  const by = importers.length ? importers.join(', ') : undefined;
+  const [title, article, run] = [tag('title'), tag('article'), tag('run')];
   if (!title || !article || !(run || by) || !about) return null;
-  if (by) return { title, article, importedBy: by.split(/,\s*/), about };
+  if (by) return { title, article, importedBy: by.split(/,\s*/).filter(Boolean), about };
   return { title, article, run, about };
 }
 
