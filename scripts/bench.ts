@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chalk } from 'zx';
-import { type Proc, spawnLesson } from './lib/proc.ts';
+import { type Proc, spawnLesson, startServer } from './lib/proc.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -38,14 +38,14 @@ export interface Row {
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Start a server on port 0 with its stdout counted, not kept; returns its port. */
-async function serve(file: string, args: string[] = [], onLine?: (line: string) => void) {
-  const server = spawnLesson(file, ['--port', '0', ...args], {
-    keepLines: 10,
-    onLine: (_stream, line) => onLine?.(line),
-  });
-  const port = Number((await server.waitFor(/^(?:listening on|bound to) .+:(\d+)$/))[1]);
-  return { server, port };
+/**
+ * Start a server on port 0 and wait for its readiness line (startServer, as the tests do), with
+ * its output counted, not kept: a benchmark's server prints millions of lines. Stopped by a
+ * signal, on Windows too: the baselines are plain Node, with no onShutdown to take an IPC stop.
+ */
+function serve(file: string, args: string[] = [], onLine?: (line: string) => void) {
+  const onEach = (_stream: 'out' | 'err', line: string) => onLine?.(line);
+  return startServer(file, args, { keepLines: 10, onLine: onEach, ipc: false });
 }
 
 /** Round trips per second, one client, 16-byte messages, one in flight at a time. */
@@ -87,8 +87,8 @@ async function echo(): Promise<Row[]> {
       ['lessons/04-tcp-echo/server.ts', lesson, ['--quiet']],
       ['lessons/04-tcp-echo/server.ts', verbose, []],
     ] as const) {
-      const { server, port } = await serve(file, [...args]);
-      into.push(await roundTrips(port, ms));
+      const server = await serve(file, [...args]);
+      into.push(await roundTrips(server.port, ms));
       await server.stop();
     }
   }
@@ -135,12 +135,12 @@ async function udp(): Promise<Row[]> {
   for (const lesson of ['01-udp-send', '02-udp-echo']) {
     let count = 0;
     const isEcho = lesson === '02-udp-echo';
-    const { server, port } = await serve(`lessons/${lesson}/server.ts`, [], (line) => {
+    const server = await serve(`lessons/${lesson}/server.ts`, [], (line) => {
       if (!isEcho && line.includes(' sent: datagram ')) count++;
     });
     const socket = dgram.createSocket('udp4');
     socket.on('message', () => count++); // 02 answers each datagram
-    const result = await flood(port, rate, ms, socket, () => count);
+    const result = await flood(server.port, rate, ms, socket, () => count);
     socket.close();
     await server.stop();
     rows.push({
@@ -185,16 +185,16 @@ const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
  * starts when the sender logs the connection, so the receiver's start-up is not counted.
  */
 async function transfer(
-  sender: (onLine: (line: string) => void) => Promise<{ proc: Proc; port: number }>,
+  sender: (onLine: (line: string) => void) => Promise<Proc & { port: number }>,
   receiver: (port: number) => Proc,
   size: number,
 ) {
   let started = 0;
-  const { proc: server, port } = await sender((line) => {
+  const server = await sender((line) => {
     if (line.endsWith('connected') && !started) started = performance.now();
   });
   const serverPeak = peakMemory(server.child.pid, server.exited);
-  const client = receiver(port);
+  const client = receiver(server.port);
   const clientPeak = peakMemory(client.child.pid, client.exited);
   const exit = await client.exited;
   const seconds = (performance.now() - started) / 1000;
@@ -217,22 +217,13 @@ async function files(): Promise<Row[]> {
     for (let written = 0; written < size; written += block.length) writeSync(fd, block);
     closeSync(fd);
     const downloads = mkdtempSync(path.join(dir, 'dl-'));
-    const lessonServer = (lesson: string) => async (onLine: (line: string) => void) => {
-      const { server, port } = await serve(`lessons/${lesson}/server.ts`, ['--root', dir], onLine);
-      return { proc: server, port };
-    };
+    const lessonServer = (lesson: string) => (onLine: (line: string) => void) =>
+      serve(`lessons/${lesson}/server.ts`, ['--root', dir], onLine);
     const received = (name: string) => statSync(path.join(downloads, name)).size;
     const rows: Row[] = [];
 
     const pipeline = await transfer(
-      async (onLine) => {
-        const { server, port } = await serve(
-          'scripts/bench/pipe-sender.ts',
-          ['--file', file],
-          onLine,
-        );
-        return { proc: server, port };
-      },
+      (onLine) => serve('scripts/bench/pipe-sender.ts', ['--file', file], onLine),
       (port) =>
         spawnLesson('scripts/bench/pipe-receiver.ts', [
           String(port),
@@ -316,13 +307,10 @@ async function chat(): Promise<Row[]> {
   let joined = 0;
   // The article's backlog (10) loses most of a burst (see the lesson's README); a server meant
   // for thousands asks for more. Linux caps it at net.core.somaxconn (4096 here).
-  const server = spawnLesson('lessons/08-chat/server.ts', ['--port', '0', '--backlog', '8192'], {
-    keepLines: 10,
-    onLine: (_stream, line) => {
-      if (line.endsWith(' connected')) joined++;
-    },
+  const server = await serve('lessons/08-chat/server.ts', ['--backlog', '8192'], (line) => {
+    if (line.endsWith(' connected')) joined++;
   });
-  const port = Number((await server.waitFor(/^listening on .+:(\d+)$/))[1]);
+  const { port } = server;
   const sockets: net.Socket[] = [];
   // Each client records when each `server: ...` line reached it, reading line by line as the
   // bytes arrive (scanning everything received on every check would measure the checker).
@@ -415,8 +403,8 @@ async function httpScenario(): Promise<Row[]> {
         ['lesson', 'lessons/09-http-server/server.ts', ['--quiet']],
         ['verbose', 'lessons/09-http-server/server.ts', []],
       ] as const) {
-        const { server, port } = await serve(file, [...args]);
-        results[label].push(wrk(port, seconds, close));
+        const server = await serve(file, [...args]);
+        results[label].push(wrk(server.port, seconds, close));
         await server.stop();
       }
     }

@@ -4,8 +4,8 @@
 // and still answer a normal client. Prints the inputs tried per server, and crashes and hangs.
 import { parseArgs } from 'node:util';
 import { chalk } from 'zx';
-import { cases, PATIENCE, watched } from './lib/abuse.ts';
-import { seeded, within } from './lib/peer.ts';
+import { cases, watched } from './lib/abuse.ts';
+import { PATIENCE, seeded, within } from './lib/peer.ts';
 import { startServer } from './lib/proc.ts';
 import { targets } from './lib/targets.ts';
 

@@ -2,7 +2,7 @@
 //   npm start             all lessons
 //   npm start -- 03       one lesson
 //   npm run transcripts   the same demos, written into each lesson's README
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chalk } from 'zx';
 import { type Demo, loadDemos, render, runDemo, withTranscript } from './lib/demo.ts';
@@ -35,8 +35,10 @@ for (const lesson of lessons) {
     continue;
   }
   const transcript = await show(demo);
-  if (process.argv.includes('--write')) {
-    const readmePath = path.join(lesson.dir, 'README.md');
+  // The English README and its Chinese one (README.zh-CN.md) hold the same transcript.
+  const readmes = ['README.md', 'README.zh-CN.md'].map((name) => path.join(lesson.dir, name));
+  for (const readmePath of process.argv.includes('--write') ? readmes : []) {
+    if (!existsSync(readmePath)) continue;
     const updated = withTranscript(readFileSync(readmePath, 'utf8'), transcript);
     if (updated === null) throw new Error(`${readmePath} has no transcript markers`);
     writeFileSync(readmePath, updated);

@@ -40,8 +40,6 @@ export function parseCli<const T extends Options>(usage: string, defaultPort: nu
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: String(defaultPort) },
     help: { type: 'boolean', short: 'h', default: false },
-    // Servers: log connections only, not every message (one write() less per message).
-    quiet: { type: 'boolean', short: 'q', default: false },
     ...extra,
   };
   try {
@@ -55,12 +53,7 @@ export function parseCli<const T extends Options>(usage: string, defaultPort: nu
     if (!/^\d+$/.test(text) || port > 65535) {
       throw new Error(`invalid port '${text}': use a number from 0 to 65535`);
     }
-    return {
-      ...(values as Values<T>),
-      host: String(values.host),
-      port,
-      quiet: values.quiet === true,
-    };
+    return { ...(values as Values<T>), host: String(values.host), port };
   } catch (err) {
     // parseArgs explains at length how to pass a positional '-x'; the first sentence is enough.
     const message = (err as Error).message

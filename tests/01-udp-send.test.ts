@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { runLesson, startServer } from '../scripts/lib/proc.ts';
-import { freeUdpPort, norm } from './util.ts';
+import { freeUdpPort, norm } from '../scripts/lib/testing.ts';
 
 const serverFile = 'lessons/01-udp-send/server.ts';
 const clientFile = 'lessons/01-udp-send/client.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { datagram } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
-import { exitWithin, freeUdpPort, noPython, norm, python } from './util.ts';
+import { exitWithin, freeUdpPort, noPython, norm, python } from '../scripts/lib/testing.ts';
 
 const serverFile = 'lessons/02-udp-echo/server.ts';
 const clientFile = 'lessons/02-udp-echo/client.ts';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import { readAll, within } from '../scripts/lib/peer.ts';
+import { connect, readAll, within } from '../scripts/lib/peer.ts';
 import { runLesson, startServer } from '../scripts/lib/proc.ts';
-import { connect, fakeServer, freeTcpPort, norm, offlineDns } from './util.ts';
+import { fakeServer, freeTcpPort, norm, offlineDns } from '../scripts/lib/testing.ts';
 
 const serverFile = 'lessons/03-tcp-hello/server.ts';
 const clientFile = 'lessons/03-tcp-hello/client.ts';

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { readExactly } from '../lessons/06-remote-shell/exact.ts';
+import { connect } from '../scripts/lib/peer.ts';
 import { runLesson, startServer } from '../scripts/lib/proc.ts';
-import { connect, fakeServer, freeTcpPort, norm } from './util.ts';
+import { fakeServer, freeTcpPort, norm } from '../scripts/lib/testing.ts';
 
 const serverFile = 'lessons/04-tcp-echo/server.ts';
 const clientFile = 'lessons/04-tcp-echo/client.ts';

@@ -3,19 +3,19 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { connect } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
 import {
   assertBadRoots,
   assertCleanStop,
   assertNoServer,
-  connect,
   md5Of,
   noPython,
   norm,
   python,
   startPython,
   transferFiles,
-} from './util.ts';
+} from '../scripts/lib/testing.ts';
 
 const serverFile = 'lessons/05-file-download/server.ts';
 const clientFile = 'lessons/05-file-download/client.ts';

@@ -6,18 +6,17 @@ import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readUntil, within } from '../scripts/lib/peer.ts';
+import { connect, readUntil, within } from '../scripts/lib/peer.ts';
 import { runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
 import {
   assertCleanStop,
   assertNoServer,
-  connect,
   fakeServer,
   noPython,
   norm,
   python,
   startPython,
-} from './util.ts';
+} from '../scripts/lib/testing.ts';
 
 const serverFile = 'lessons/06-remote-shell/server.ts';
 const clientFile = 'lessons/06-remote-shell/client.ts';

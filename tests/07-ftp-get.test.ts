@@ -7,13 +7,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readUntilPause } from '../lessons/05-file-download/pause.ts';
 import { readExactly } from '../lessons/06-remote-shell/exact.ts';
-import { within } from '../scripts/lib/peer.ts';
+import { connect, within } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnProgram, startServer, tsx } from '../scripts/lib/proc.ts';
 import {
   assertBadRoots,
   assertCleanStop,
   assertNoServer,
-  connect,
   fakeServer,
   md5Of,
   noPython,
@@ -21,7 +20,7 @@ import {
   python,
   startPython,
   transferFiles,
-} from './util.ts';
+} from '../scripts/lib/testing.ts';
 
 const serverFile = 'lessons/07-ftp-get/server.ts';
 const clientFile = 'lessons/07-ftp-get/client.ts';
@@ -244,6 +243,22 @@ describe('07-ftp-get', () => {
       ],
       err: [],
     });
+  });
+
+  test('a copy that fails its MD5 is removed at once, not only the last one at exit', async () => {
+    const fake = await fakeServer(async (socket) => {
+      for (let i = 0; i < 2; i++) {
+        await once(socket, 'data'); // get a.bin, then get b.bin
+        socket.write('5');
+        await once(socket, 'data'); // the ack
+        socket.write(`hello${'0'.repeat(32)}`); // the file, then a wrong MD5
+      }
+    });
+    const result = await session(['get a.bin', 'get b.bin'], fake.port);
+    await fake.close();
+    assert.equal(result.code, 1);
+    const left = readdirSync(files.downloads).filter((name) => /^[ab]\.bin/.test(name));
+    assert.deepEqual(left, [], 'no copy of a.bin or b.bin, whole or partial');
   });
 
   test('a silent server (the article, for a missing file) times out; a cut transfer fails', async () => {

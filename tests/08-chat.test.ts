@@ -14,7 +14,7 @@ import {
   startServer,
   tsx,
 } from '../scripts/lib/proc.ts';
-import { fakeServer, freeTcpPort } from './util.ts';
+import { fakeServer, freeTcpPort } from '../scripts/lib/testing.ts';
 
 const serverFile = 'lessons/08-chat/server.ts';
 const clientFile = 'lessons/08-chat/client.ts';

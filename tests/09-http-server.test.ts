@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { escapeHtml, parseHead } from '../lessons/09-http-server/http.ts';
 import { connect, readAll, within } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
-import { exitWithin, fakeServer, freeTcpPort, norm } from './util.ts';
+import { exitWithin, fakeServer, freeTcpPort, norm } from '../scripts/lib/testing.ts';
 
 const dir = 'lessons/09-http-server';
 const serverFile = `${dir}/server.ts`;

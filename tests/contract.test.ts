@@ -9,6 +9,7 @@ import { loadDemos } from '../scripts/lib/demo.ts';
 import { listLessons, parseHeader, readHeader } from '../scripts/lib/lessons.ts';
 import { testedNode } from '../scripts/lib/nodes.ts';
 import { root } from '../scripts/lib/proc.ts';
+import { targets } from '../scripts/lib/targets.ts';
 
 /**
  * The most lines of code a lesson file may have (after its header; comments and blank lines do
@@ -16,8 +17,10 @@ import { root } from '../scripts/lib/proc.ts';
  */
 export const CODE_BUDGET = 90;
 export const LINE_BUDGET = 160;
+/** A reader meets the article's first step within this many lines of code after the imports. */
+const STEPS_WITHIN = 15;
 /** The helper module must stay small enough to read in one sitting. */
-const HELPER_BUDGET = 165;
+const HELPER_BUDGET = 155;
 
 const lessons = listLessons();
 const demos = await loadDemos();
@@ -30,6 +33,32 @@ function importsOf(source: string): string[] {
 
 /** A text file with LF line ends, whatever the checkout gave it (CRLF, on Windows). */
 const readText = (file: string) => readFileSync(file, 'utf8').replaceAll('\r\n', '\n');
+
+/**
+ * A server: a lesson file that stops on Ctrl+C (onShutdown) or listens on its --port. (sticky.ts
+ * listens on port 0 inside one run, duplex.ts binds its --bind: neither is a server to attack.)
+ */
+function isServer(file: string): boolean {
+  const source = readText(file);
+  return (
+    /^\s*onShutdown\(/m.test(source) ||
+    /\.(?:listen|bind)\(\s*(?:\{[^}]*\bport: args\.port\b|args\.port\b)/.test(source)
+  );
+}
+
+/** The root README's "## Lessons" table: lesson folder → the number in its row's first cell. */
+function lessonTable(): Map<string, string> {
+  const readme = readText(path.join(root, 'README.md'));
+  const section = readme.split(/^## Lessons\n/m)[1]?.split(/^## /m)[0] ?? '';
+  const rows = new Map<string, string>();
+  for (const line of section.split('\n').filter((each) => each.startsWith('| '))) {
+    const [, number, link] = line.split('|').map((cell) => cell.trim());
+    const folder = link?.match(/\]\(lessons\/([^/)]+)\/?\)/)?.[1];
+    if (folder) rows.set(folder, number);
+  }
+  return rows;
+}
+const lessonRows = lessonTable();
 
 /**
  * What the budgets count in a lesson file: its lines after the header block (the file's card:
@@ -105,17 +134,28 @@ test('there are lessons 01 to 04 at least', () => {
   }
 });
 
+test("the README's lesson table has one row per lesson folder, in order", () => {
+  assert.deepEqual(
+    [...lessonRows.keys()],
+    lessons.map((lesson) => lesson.name),
+    'the folders the "## Lessons" table of README.md links to, row by row',
+  );
+});
+
 for (const lesson of lessons) {
   describe(`lessons/${lesson.name}`, () => {
     const isBasics = lesson.name.startsWith('00-');
-    const readme = readText(path.join(lesson.dir, 'README.md'));
+    const folder = `lessons/${lesson.name}`;
+    const readmeFile = path.join(lesson.dir, 'README.md');
+    const readme = existsSync(readmeFile) ? readText(readmeFile) : '';
 
     test('has its files and a README with every section', () => {
+      assert.ok(existsSync(readmeFile), `no README.md: add ${folder}/README.md`);
       if (!isBasics) {
-        assert.ok(lesson.files.includes('server.ts'), 'no server.ts');
-        assert.ok(lesson.files.includes('client.ts'), 'no client.ts');
+        assert.ok(lesson.files.includes('server.ts'), `no server.ts: add ${folder}/server.ts`);
+        assert.ok(lesson.files.includes('client.ts'), `no client.ts: add ${folder}/client.ts`);
       }
-      assert.ok(lesson.files.length > 0, 'no .ts files');
+      assert.ok(lesson.files.length > 0, `no .ts files: add the lesson's programs to ${folder}/`);
       for (const heading of ['## Run it', '## Python → Node', '## Pitfalls', '## Terms']) {
         assert.ok(readme.includes(heading), `README.md has no "${heading}" section`);
       }
@@ -138,11 +178,39 @@ for (const lesson of lessons) {
     test('has a demo, and the README has its transcript', () => {
       assert.ok(
         demos.some((demo) => demo.lesson === lesson.name),
-        `no scripts/demos/${lesson.name}.ts`,
+        `no demo: add scripts/demos/${lesson.name}.ts`,
       );
       assert.match(
         readme,
         /<!-- transcript:[\s\S]*```text\n[\s\S]+\n```\n<!-- end of transcript -->/,
+      );
+    });
+
+    // The rest of the checklist for a new lesson (README.md, "Adding a lesson"): the places
+    // outside its folder that name it by hand.
+    test('has a test file', () => {
+      const testFile = `tests/${lesson.name}.test.ts`;
+      assert.ok(existsSync(path.join(root, testFile)), `no test file: add ${testFile}`);
+    });
+
+    test('each of its servers is a robustness target', () => {
+      const untargeted = lesson.files
+        .filter((name) => isServer(path.join(lesson.dir, name)))
+        .map((name) => `${folder}/${name}`)
+        .filter((file) => !targets.some((target) => target.file === file));
+      assert.deepEqual(
+        untargeted,
+        [],
+        'servers with no robustness target: add an entry for each to scripts/lib/targets.ts',
+      );
+    });
+
+    test("has a row in the README's lesson table", () => {
+      const number = lesson.name.slice(0, 2);
+      assert.equal(
+        lessonRows.get(lesson.name),
+        number,
+        `add a row to the "## Lessons" table of README.md: | ${number} | [title](${folder}/) | … |`,
       );
     });
 
@@ -208,6 +276,21 @@ for (const lesson of lessons) {
           /constructor\s*\([^)]*\b(private|public|protected|readonly)\s/,
           'no parameter properties',
         );
+
+        // Steps first: the article's step 1 comes soon after the imports (the options may come
+        // first); the functions the steps call go below them.
+        if (!isBasics) {
+          const lines = source.slice(source.indexOf('*/') + 2).split('\n');
+          const afterImports = lines.findLastIndex((line) => /^import |^} from '/.test(line)) + 1;
+          const firstStep = lines.findIndex((line) => /^\s*\/\/ \d+\. /.test(line));
+          const before = lines
+            .slice(afterImports, firstStep)
+            .filter((line) => !/^\s*(\/\/.*|\/\*\*.*|\*.*|)$/.test(line));
+          assert.ok(
+            before.length <= STEPS_WITHIN,
+            `${before.length} lines of code before the first step; at most ${STEPS_WITHIN}`,
+          );
+        }
 
         // Imports: builtins, the helpers, and modules of this lesson (./x.ts) or of another one
         // (../05-file-download/x.ts: where an idea is taught, it is written once).
@@ -317,7 +400,10 @@ test('the README maps every program of the articles to a lesson file', () => {
     for (const file of lesson.files) {
       if (!readHeader(path.join(lesson.dir, file))) continue;
       const relative = `lessons/${lesson.name}/${file}`;
-      assert.ok(named.has(relative), `${relative} is in no row of the table`);
+      assert.ok(
+        named.has(relative),
+        `${relative} is in no row: add it to the "## Every program of the articles" table of README.md`,
+      );
     }
   }
 });

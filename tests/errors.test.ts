@@ -15,7 +15,7 @@ import {
   tsx,
 } from '../scripts/lib/proc.ts';
 import { fileRoot } from '../scripts/lib/targets.ts';
-import { freeTcpPort, freeUdpPort, norm, offlineDns } from './util.ts';
+import { freeTcpPort, freeUdpPort, norm, offlineDns } from '../scripts/lib/testing.ts';
 
 interface Row {
   error: string;

@@ -19,7 +19,7 @@ import { after, describe, test } from 'node:test';
 import { connect, readUntil, within } from '../scripts/lib/peer.ts';
 import { runLesson, spawnLesson, startServer } from '../scripts/lib/proc.ts';
 import { fileRoot, targets } from '../scripts/lib/targets.ts';
-import { fakeServer } from './util.ts';
+import { fakeServer } from '../scripts/lib/testing.ts';
 
 const files = fileRoot();
 after(files.cleanup);

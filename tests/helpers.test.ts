@@ -11,8 +11,8 @@ import { readExactly } from '../lessons/06-remote-shell/exact.ts';
 import { listLessons } from '../scripts/lib/lessons.ts';
 import { root as repo, runLesson, spawnProgram, startServer, tsx } from '../scripts/lib/proc.ts';
 import { targets } from '../scripts/lib/targets.ts';
+import { exitWithin, fakeServer, makeLink, noSymlinks } from '../scripts/lib/testing.ts';
 import { explain, hostPort } from '../shared/helpers.ts';
-import { exitWithin, fakeServer, makeLink, noSymlinks } from './util.ts';
 
 describe('explain', () => {
   const cases: [string, string][] = [

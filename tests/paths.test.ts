@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { connect, readAll, readUntil, within } from '../scripts/lib/peer.ts';
 import { root, startServer } from '../scripts/lib/proc.ts';
 import { fileRoot, HELLO } from '../scripts/lib/targets.ts';
-import { makeLink } from './util.ts';
+import { makeLink } from '../scripts/lib/testing.ts';
 
 const files = fileRoot();
 const secret = path.join(files.base, 'secret.txt');

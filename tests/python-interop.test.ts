@@ -2,15 +2,11 @@
 // tests/python/article_peers.py makes the same socket calls as each article program.
 // Skipped (with a note) where python3 is not installed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type Proc, root, runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
-import { freeUdpPort } from './util.ts';
+import { freeUdpPort, noPython, python } from '../scripts/lib/testing.ts';
 
-const python = process.platform === 'win32' ? 'python' : 'python3';
-const hasPython = spawnSync(python, ['--version']).status === 0;
-const skip = hasPython ? false : `${python} is not installed`;
 const peers = path.join(root, 'tests', 'python', 'article_peers.py');
 
 /** Run a Python peer to its end. */
@@ -28,7 +24,7 @@ async function startPeer(peer: string): Promise<Proc & { port: number }> {
   return { ...proc, port: Number(match[1]) };
 }
 
-describe('the articles’ Python programs and the lessons interoperate', { skip }, () => {
+describe('the articles’ Python programs and the lessons interoperate', { skip: noPython }, () => {
   const servers: { stop(): Promise<unknown> }[] = [];
   after(() => Promise.all(servers.map((server) => server.stop())));
   const lesson = async (file: string) => {

@@ -15,7 +15,11 @@ import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
 import { readUntilPause } from '../05-file-download/pause.ts'; // taught in lesson 05
 
 const usage = 'server-000.ts [--host 127.0.0.1] [--port 8080] [--once] [--quiet]';
-const args = parseCli(usage, 8080, { once: { type: 'boolean', default: false } });
+const args = parseCli(usage, 8080, {
+  once: { type: 'boolean', default: false },
+  // Log connections only, not every message: --quiet, for the benchmarks (npm run bench).
+  quiet: { type: 'boolean', short: 'q', default: false },
+});
 const REPLY = 'hahahah';
 
 // 1. Create the TCP socket (socket.socket(AF_INET, SOCK_STREAM)).

@@ -13,7 +13,10 @@ import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
 
-const args = parseCli('server-002.ts [--host 127.0.0.1] [--port 8888] [--quiet]', 8888, {});
+const args = parseCli('server-002.ts [--host 127.0.0.1] [--port 8888] [--quiet]', 8888, {
+  // Log connections only, not every message: --quiet, for the benchmarks (npm run bench).
+  quiet: { type: 'boolean', short: 'q', default: false },
+});
 const FAREWELL = 'Hello, client!';
 
 // 1. Create a TCP/IP socket (socket.socket(AF_INET, SOCK_STREAM)). allowHalfOpen: when the

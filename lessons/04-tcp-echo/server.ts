@@ -13,7 +13,10 @@ import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
 
-const args = parseCli('server.ts [--host 127.0.0.1] [--port 6969] [--quiet]', 6969, {});
+const args = parseCli('server.ts [--host 127.0.0.1] [--port 6969] [--quiet]', 6969, {
+  // Log connections only, not every message: --quiet, for the benchmarks (npm run bench).
+  quiet: { type: 'boolean', short: 'q', default: false },
+});
 
 // 1. Create the socket (socket.socket()), 2. bind and listen (bind, listen).
 const server = net.createServer();

@@ -24,17 +24,9 @@ const args = parseCli(usage, 8000, {
 });
 const timeout = seconds(args.timeout, usage);
 const maxOutput = 16 * 1024 * 1024; // the output is held in memory: its length goes first
-const encoding = args.encoding ?? codePage();
-try {
-  new TextDecoder(encoding);
-} catch {
-  usageError(`unknown encoding '${encoding}' (try utf-8 or gbk)`, usage);
-}
-
+const encoding = knownEncoding(args.encoding ?? codePage());
 // Pitfall: whoever reaches this port runs commands as you. This machine only, unless asked.
-const remote = !/^(127\.|::1$|localhost$)/.test(args.host);
-if (remote && !args['allow-remote']) usageError(`--host ${args.host} needs --allow-remote`, usage);
-if (remote) console.error('warning: remote code execution: anyone who can reach it runs commands');
+checkHost(args.host, args['allow-remote']);
 const running = new Set<(why: string) => void>(); // commands under way, to stop on Ctrl+C
 const sending = new Map<net.Socket, string>(); // answers under way, from the length to the end
 
@@ -106,3 +98,21 @@ onShutdown(() => {
     conn.resetAndDestroy();
   }
 });
+
+/** A host other than this machine needs --allow-remote, and gets a warning even then. */
+function checkHost(host: string, allowRemote: boolean) {
+  const remote = !/^(127\.|::1$|localhost$)/.test(host);
+  if (remote && !allowRemote) usageError(`--host ${host} needs --allow-remote`, usage);
+  if (remote)
+    console.error('warning: remote code execution: anyone who can reach it runs commands');
+}
+
+/** The encoding's name, if TextDecoder knows it; else the usage line, and exit 2. */
+function knownEncoding(name: string): string {
+  try {
+    new TextDecoder(name);
+  } catch {
+    usageError(`unknown encoding '${name}' (try utf-8 or gbk)`, usage);
+  }
+  return name;
+}

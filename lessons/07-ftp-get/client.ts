@@ -68,6 +68,7 @@ try {
       const serverMd5 = (await readExactly(client, 32).catch(md5Cut)).toString('latin1');
       const match = serverMd5 === clientMd5;
       if (match) renameSync(partial, target);
+      else rmSync(partial, { force: true }); // a damaged copy is not kept, even until exit
       console.log(`server md5: ${serverMd5}`);
       console.log(`client md5: ${clientMd5} (${match ? 'match' : 'MISMATCH: the copy differs'})`);
       if (!match) process.exitCode = 1;

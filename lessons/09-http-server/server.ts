@@ -20,7 +20,11 @@ import { type Answer, serveRequests } from './connection.ts';
 import { escapeHtml, type Request } from './http.ts';
 
 const usage = 'server.ts [--host 127.0.0.1] [--port 8080] [--header-timeout 10] [--quiet]';
-const args = parseCli(usage, 8080, { 'header-timeout': { type: 'string', default: '10' } });
+const args = parseCli(usage, 8080, {
+  'header-timeout': { type: 'string', default: '10' },
+  // Log connections only, not every message: --quiet, for the benchmarks (npm run bench).
+  quiet: { type: 'boolean', short: 'q', default: false },
+});
 const headerTimeoutMs = seconds(args['header-timeout'], usage) * 1000;
 
 // Pitfall: the article opens 'welcome.html' from the current directory, so the server works

@@ -2,7 +2,7 @@
 // then checks that the server is still running and still answers its probe.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, datagram, type Random, readAll, rss, within } from './peer.ts';
+import { connect, datagram, PATIENCE, type Random, readAll, rss, within } from './peer.ts';
 import type { Proc } from './proc.ts';
 import type { Target } from './targets.ts';
 
@@ -14,8 +14,6 @@ export interface Case {
   watchesMemory?: boolean;
 }
 
-/** How long a server may take to react to one bad input before it counts as a hang. */
-export const PATIENCE = 5000;
 /** How much a server's memory may grow while a client refuses to read its large answer. */
 export const MEMORY_BOUND = 32 * 1024 * 1024;
 /**

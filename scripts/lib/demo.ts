@@ -55,6 +55,8 @@ export interface Block {
   terminal?: number;
   /** The lines were typed into this terminal, not printed by the program. */
   typed?: boolean;
+  /** A program that needs no server (Run.alone). */
+  alone?: boolean;
 }
 
 export async function loadDemos(): Promise<Demo[]> {
@@ -160,7 +162,7 @@ export async function runDemo(
       } else {
         const exit = await client.exited;
         const lines = [...client.out, ...client.err];
-        blocks.push({ who: 'client', command: shown, lines, terminal });
+        blocks.push({ who: 'client', command: shown, lines, terminal, alone: run.alone });
         if (exit.code !== 0) lines.push(`(exit code ${exit.code})`);
       }
       if (server && run.serverDone) await server.waitFor(run.serverDone, from);
@@ -219,6 +221,8 @@ export function render(demo: Demo, blocks: Block[], realPort: number): string {
       serverStarted = true;
     } else if (!block.command) {
       parts.push(`# terminal ${terminal} (client) meanwhile showed; then Ctrl+D ended it`);
+    } else if (demo.server && block.alone) {
+      parts.push(`# terminal ${terminal}: a program of its own (it needs no server)`);
     } else {
       parts.push(demo.server ? `# terminal ${terminal}: a client` : '# the program');
     }

@@ -4,6 +4,12 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 
+/**
+ * How long a server may take to react to one input (answer a probe, close after bad bytes) before
+ * it counts as a hang: the one bound that abuse.ts, targets.ts and the fuzzer wait with.
+ */
+export const PATIENCE = 5000;
+
 /** Reject after `ms` unless `work` settles first: a bound, not a way to wait for something. */
 export function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

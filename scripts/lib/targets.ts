@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'nod
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect, datagram, readAll, readUntil, within } from './peer.ts';
+import { connect, datagram, PATIENCE, readAll, readUntil, within } from './peer.ts';
 import type { Proc } from './proc.ts';
 
 export interface Target {
@@ -31,7 +31,6 @@ export interface Prepared {
   cleanup: () => void;
 }
 
-const PATIENCE = 5000;
 /** The small file every file server offers, and a large one for slow readers. */
 export const HELLO = 'hello 你好\n'.repeat(100);
 const BIG = 256 * 1024 * 1024;

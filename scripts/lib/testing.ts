@@ -1,4 +1,6 @@
-// Small helpers for the tests (this file has no tests of its own).
+// The tests' own helpers (this file has no tests of its own), beside the rest of the harness:
+// processes in proc.ts, raw peers in peer.ts, the bad inputs and the servers they go to in
+// abuse.ts and targets.ts. Like Node's test/common, one place for all of it, under scripts/lib/.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -7,8 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { normalise } from '../scripts/lib/demo.ts';
-import { type Proc, runLesson, type SpawnOptions, spawnProgram } from '../scripts/lib/proc.ts';
+import { normalise } from './demo.ts';
+import { type Proc, runLesson, type SpawnOptions, spawnProgram } from './proc.ts';
 
 /** A UDP port that was free a moment ago (bound to port 0, then released). */
 export async function freeUdpPort(): Promise<number> {
@@ -59,9 +61,6 @@ export async function fakeServer(
   const { port } = server.address() as net.AddressInfo;
   return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
-
-/** Connect a raw TCP client (one place for it: scripts/lib/peer.ts). */
-export { connect } from '../scripts/lib/peer.ts';
 
 /** The MD5 of a file, as 32 hex characters. */
 export const md5Of = (file: string) => createHash('md5').update(readFileSync(file)).digest('hex');
