@@ -1,13 +1,16 @@
 // The tour: every lesson's demo, live, then how to run each lesson by hand.
 //   npm start             all lessons
 //   npm start -- 03       one lesson
-//   npm run transcripts   the same demos, written into each lesson's README
+//   npm start -- 06 --wire  with a relay between client and server that shows every chunk
+//   npm run transcripts   the same demos, written into each lesson's README (and a diagram)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chalk } from 'zx';
 import { type Demo, loadDemos, render, runDemo, withTranscript } from './lib/demo.ts';
+import { diagram, withDiagram } from './lib/diagram.ts';
 import { lessonTitle, listLessons, readHeader } from './lib/lessons.ts';
 import { root } from './lib/proc.ts';
+import { describe } from './lib/wire.ts';
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const pick = (name: string) => wanted.length === 0 || wanted.some((want) => name.startsWith(want));
@@ -18,14 +21,40 @@ if (lessons.length === 0) {
   process.exit(2);
 }
 
+// --wire: a relay between the clients and the server shows each chunk as it crosses.
+// --write (npm run transcripts) always records the traffic, for the README's diagram.
+const wire = process.argv.includes('--wire');
+const write = process.argv.includes('--write');
+
 async function show(demo: Demo) {
-  const label = { server: chalk.cyan('server │'), client: chalk.yellow('client │') };
-  const { blocks, port } = await runDemo(demo, {
-    command: (who, command) => console.log(`${label[who]} ${chalk.bold(`$ ${command}`)}`),
-    line: (who, line) => console.log(`${label[who]} ${line}`),
-  });
-  return render(demo, blocks, port);
+  const label = {
+    server: chalk.cyan('server │'),
+    client: chalk.yellow('client │'),
+    wire: chalk.magenta('wire   │'),
+  };
+  const { blocks, port, relay } = await runDemo(
+    demo,
+    {
+      command: (who, command) => console.log(`${label[who]} ${chalk.bold(`$ ${command}`)}`),
+      line: (who, line) => console.log(`${label[who]} ${line}`),
+      wire: wire
+        ? (event, protocol) => console.log(`${label.wire} ${describe(event, protocol)}`)
+        : undefined,
+    },
+    undefined,
+    { wire: wire || write },
+  );
+  return { transcript: render(demo, blocks, port, relay?.aliases), relay };
 }
+
+const intro = {
+  'README.md':
+    'The same demo on the wire, drawn from what a relay between the two recorded' +
+    ' (`npm start -- NN --wire` shows each chunk as it crossed):',
+  'README.zh-CN.md':
+    '同一个演示在网络上的样子：根据客户端和服务器之间的中继实际记录到的数据画出' +
+    '（`npm start -- NN --wire` 会显示每一块数据）：',
+};
 
 for (const lesson of lessons) {
   const demo = demos.find((each) => each.lesson === lesson.name);
@@ -34,13 +63,17 @@ for (const lesson of lessons) {
     console.log('(no demo; see its README)');
     continue;
   }
-  const transcript = await show(demo);
-  // The English README and its Chinese one (README.zh-CN.md) hold the same transcript.
-  const readmes = ['README.md', 'README.zh-CN.md'].map((name) => path.join(lesson.dir, name));
-  for (const readmePath of process.argv.includes('--write') ? readmes : []) {
+  const { transcript, relay } = await show(demo);
+  // The English README and its Chinese one (README.zh-CN.md) hold the same transcript and diagram.
+  for (const name of write ? (['README.md', 'README.zh-CN.md'] as const) : []) {
+    const readmePath = path.join(lesson.dir, name);
     if (!existsSync(readmePath)) continue;
-    const updated = withTranscript(readFileSync(readmePath, 'utf8'), transcript);
+    let updated = withTranscript(readFileSync(readmePath, 'utf8'), transcript);
     if (updated === null) throw new Error(`${readmePath} has no transcript markers`);
+    if (relay && relay.events.length > 0) {
+      const number = lesson.name.slice(0, 2);
+      updated = withDiagram(updated, diagram(relay), intro[name].replace('NN', number));
+    }
     writeFileSync(readmePath, updated);
     console.log(chalk.dim(`wrote the transcript into ${path.relative(root, readmePath)}`));
   }

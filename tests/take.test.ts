@@ -32,9 +32,8 @@ describe('npm run take: standalone copies of the lessons', () => {
       const readme = readFileSync(path.join(lessonDir, 'README.md'), 'utf8');
       for (const runtime of on) {
         const pairing = { server: runtime, client: runtime };
-        const { blocks, port } = await runDemo(demo, undefined, pairing, (file) =>
-          path.join(home, file),
-        );
+        const locate = (file: string) => path.join(home, file);
+        const { blocks, port } = await runDemo(demo, undefined, pairing, { locate });
         assert.equal(render(demo, blocks, port), transcriptIn(readme), `on ${runtime}`);
       }
     });

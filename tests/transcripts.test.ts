@@ -6,18 +6,32 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadDemos, render, runDemo, transcriptIn, withTranscript } from '../scripts/lib/demo.ts';
+import { diagram, diagramIn, trafficSummary } from '../scripts/lib/diagram.ts';
 import { root } from '../scripts/lib/proc.ts';
+import type { Relay } from '../scripts/lib/wire.ts';
 
+// Each demo runs with the wire view's relay between its clients and its server, as `npm run
+// transcripts` runs it: the transcript must be the README's all the same (the relay changes
+// nothing), and the traffic it recorded must be the README's diagram, in what cannot vary from
+// run to run: for each client and direction, the bytes in all and how it ended (FIN, RST).
 for (const demo of await loadDemos()) {
-  test(`lessons/${demo.lesson}/README.md shows what the demo prints`, async () => {
+  test(`lessons/${demo.lesson}/README.md shows what the demo prints, and its traffic`, async () => {
     const readme = readFileSync(path.join(root, 'lessons', demo.lesson, 'README.md'), 'utf8');
     const shown = transcriptIn(readme);
     assert.ok(shown !== undefined, 'the README has no transcript block');
-    const { blocks, port } = await runDemo(demo);
+    const { blocks, port, relay } = await runDemo(demo, undefined, undefined, { wire: true });
     assert.equal(
       shown,
-      render(demo, blocks, port),
+      render(demo, blocks, port, relay?.aliases),
       'run `npm run transcripts`, then review the diff',
+    );
+    if (!demo.server) return; // no client and server: nothing on the wire
+    const drawn = diagramIn(readme);
+    assert.ok(drawn !== undefined, 'the README has no diagram: run `npm run transcripts`');
+    assert.deepEqual(
+      trafficSummary(drawn),
+      trafficSummary(diagram(relay as Relay)),
+      'the traffic differs from the diagram: run `npm run transcripts`',
     );
   });
 }

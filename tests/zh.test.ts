@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { transcriptIn } from '../scripts/lib/demo.ts';
+import { diagramIn } from '../scripts/lib/diagram.ts';
 import { root } from '../scripts/lib/proc.ts';
 
 const read = (file: string) => readFileSync(file, 'utf8').replaceAll('\r\n', '\n');
@@ -108,6 +109,7 @@ describe('中文 READMEs: one beside every English README, kept in step', () => 
     if (dir === root) continue;
     test(`${label(dir)}: the same transcript, Python → Node table and pitfalls`, () => {
       assert.equal(transcriptIn(chinese), transcriptIn(english), 'the transcript');
+      assert.equal(diagramIn(chinese), diagramIn(english), 'the diagram of the traffic');
       const [enTable, zhTable] = [
         section(english, 'Python → Node'),
         section(chinese, 'Python → Node'),

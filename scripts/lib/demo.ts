@@ -1,11 +1,12 @@
 // A lesson's demo: its server, then one or more client runs with canned stdin.
 // The tour prints it live; `npm run transcripts` writes it into the lesson's README; the tests
 // check that every README still matches what the programs print.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Runtime, root, type SpawnOptions, spawnLesson, startServer } from './proc.ts';
+import { type Relay, tcpRelay, udpRelay, type WireEvent } from './wire.ts';
 
 export interface Run {
   /** The client file, relative to the lesson folder. */
@@ -83,6 +84,15 @@ function command(lesson: string, file: string, args: string[] = [], stdin?: stri
 export interface Watcher {
   command(who: Block['who'], command: string): void;
   line(who: Block['who'], line: string): void;
+  /** With `wire`: each chunk and connection event as it crosses the relay. */
+  wire?(event: WireEvent, protocol: 'tcp' | 'udp'): void;
+}
+
+export interface DemoOptions {
+  /** Where each file of the lesson is: its own folder, unless told (standalone copies). */
+  locate?: (file: string) => string;
+  /** Put a recording relay (scripts/lib/wire.ts) between the clients and the server. */
+  wire?: boolean;
 }
 
 /** Which runtime runs the server and which the clients (both tsx unless told). */
@@ -96,9 +106,10 @@ export async function runDemo(
   demo: Demo,
   watch?: Watcher,
   pairing: Pairing = { server: 'tsx', client: 'tsx' },
-  /** Where each file of the lesson is: its own folder, unless told (standalone copies). */
-  locate: (file: string) => string = (file) => `lessons/${demo.lesson}/${file}`,
-): Promise<{ blocks: Block[]; port: number }> {
+  extra: DemoOptions = {},
+): Promise<{ blocks: Block[]; port: number[]; relay?: Relay }> {
+  const locate = extra.locate ?? ((file: string) => `lessons/${demo.lesson}/${file}`);
+  let relay: Relay | undefined;
   const blocks: Block[] = [];
   const serverBlock = (command?: string): Block => ({ who: 'server', command, lines: [] });
   let current = serverBlock();
@@ -126,6 +137,15 @@ export async function runDemo(
     );
     server = await startServer(locate(demo.server.file), demo.server.args, options('server'));
     port = server.port;
+    if (extra.wire) {
+      // UDP when the server uses node:dgram; the clients are sent to the relay's port.
+      const source = readFileSync(path.resolve(root, locate(demo.server.file)), 'utf8');
+      const udp = source.includes("from 'node:dgram'");
+      const protocol = udp ? 'udp' : 'tcp';
+      const to = { host: '127.0.0.1', port: server.port };
+      const onEvent = (event: WireEvent) => watch?.wire?.(event, protocol);
+      relay = await (udp ? udpRelay : tcpRelay)({ to, onEvent });
+    }
     current = serverBlock(shown);
     current.lines.push(...takeServerLines());
     blocks.push(current);
@@ -150,7 +170,8 @@ export async function runDemo(
       const shown = command(demo.lesson, run.file, run.args, run.stdin);
       const terminal = 2 + background.length;
       const from = server?.out.length ?? 0;
-      const args = server && !run.alone ? ['--port', String(port), ...(run.args ?? [])] : run.args;
+      const to = relay?.port ?? port;
+      const args = server && !run.alone ? ['--port', String(to), ...(run.args ?? [])] : run.args;
       watch?.command('client', command(demo.lesson, run.file, args, run.stdin));
       const client = spawnLesson(locate(run.file), args, {
         stdin: run.background ? undefined : (run.stdin ?? []),
@@ -186,8 +207,10 @@ export async function runDemo(
       current.lines.push('^C', ...takeServerLines(), ...server.err);
     }
     if (scratch) rmSync(scratch, { recursive: true, force: true });
+    await relay?.close();
   }
-  return { blocks: blocks.filter((b) => b.command || b.lines.length), port };
+  const ports = relay ? [port, relay.port] : [port];
+  return { blocks: blocks.filter((b) => b.command || b.lines.length), port: ports, relay };
 }
 
 /**
@@ -195,20 +218,32 @@ export async function runDemo(
  * each client's ephemeral port becomes 50001, 50002 ... in order of first appearance. An HTTP
  * `Date:` header shows one fixed time.
  */
-export function normalise(text: string, realPort: number, articlePort: number): string {
+export function normalise(
+  text: string,
+  realPort: number | number[],
+  articlePort: number,
+  aliases = new Map<number, number>(),
+): string {
+  const serverPorts = [realPort, articlePort].flat();
   const ephemeral = new Map<string, number>();
   const address = /((?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-fA-F:.]+\]):(\d{1,5})\b/g;
   const date = /^Date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/gm;
   text = text.replace(date, 'Date: Sun, 22 Nov 2026 08:00:00 GMT');
-  return text.replace(address, (_all, host: string, port: string) => {
-    if (Number(port) === realPort || Number(port) === articlePort) return `${host}:${articlePort}`;
+  return text.replace(address, (_all, host: string, seen: string) => {
+    const port = String(aliases.get(Number(seen)) ?? seen); // the relay's port: the client's
+    if (serverPorts.includes(Number(port))) return `${host}:${articlePort}`;
     if (!ephemeral.has(port)) ephemeral.set(port, 50001 + ephemeral.size);
     return `${host}:${ephemeral.get(port)}`;
   });
 }
 
 /** The transcript as a README shows it: each terminal's command and output, in order. */
-export function render(demo: Demo, blocks: Block[], realPort: number): string {
+export function render(
+  demo: Demo,
+  blocks: Block[],
+  realPort: number | number[],
+  aliases?: Map<number, number>,
+): string {
   const parts: string[] = [];
   let serverStarted = false;
   for (const block of blocks) {
@@ -229,7 +264,7 @@ export function render(demo: Demo, blocks: Block[], realPort: number): string {
     if (block.command) parts.push(`$ ${block.command}`);
     parts.push(...block.lines, '');
   }
-  return normalise(parts.join('\n').trimEnd(), realPort, demo.port);
+  return normalise(parts.join('\n').trimEnd(), realPort, demo.port, aliases);
 }
 
 export const BEGIN = '<!-- transcript: made by `npm run transcripts`; do not edit by hand -->';
