@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chalk } from 'zx';
-import { type Demo, loadDemos, render, runDemo, withTranscript } from './lib/demo.ts';
+import { type Demo, loadDemos, normalise, render, runDemo, withTranscript } from './lib/demo.ts';
 import { diagram, withDiagram } from './lib/diagram.ts';
 import { lessonTitle, listLessons, readHeader } from './lib/lessons.ts';
 import { root } from './lib/proc.ts';
@@ -44,7 +44,9 @@ async function show(demo: Demo) {
     undefined,
     { wire: wire || write },
   );
-  return { transcript: render(demo, blocks, port, relay?.aliases), relay };
+  const ephemeral = new Map<string, number>(); // the clients' ports, numbered 50001 …
+  const transcript = render(demo, blocks, port, relay?.aliases, ephemeral);
+  return { transcript, relay, ports: port, ephemeral };
 }
 
 const intro = {
@@ -63,7 +65,7 @@ for (const lesson of lessons) {
     console.log('(no demo; see its README)');
     continue;
   }
-  const { transcript, relay } = await show(demo);
+  const { transcript, relay, ports, ephemeral } = await show(demo);
   // The English README and its Chinese one (README.zh-CN.md) hold the same transcript and diagram.
   for (const name of write ? (['README.md', 'README.zh-CN.md'] as const) : []) {
     const readmePath = path.join(lesson.dir, name);
@@ -72,7 +74,9 @@ for (const lesson of lessons) {
     if (updated === null) throw new Error(`${readmePath} has no transcript markers`);
     if (relay && relay.events.length > 0) {
       const number = lesson.name.slice(0, 2);
-      updated = withDiagram(updated, diagram(relay), intro[name].replace('NN', number));
+      // The bytes shown with the ports and the date as the transcript shows them.
+      const tidy = (text: string) => normalise(text, ports, demo.port, relay.aliases, ephemeral);
+      updated = withDiagram(updated, diagram(relay, tidy), intro[name].replace('NN', number));
     }
     writeFileSync(readmePath, updated);
     console.log(chalk.dim(`wrote the transcript into ${path.relative(root, readmePath)}`));

@@ -223,11 +223,12 @@ export function normalise(
   realPort: number | number[],
   articlePort: number,
   aliases = new Map<number, number>(),
+  /** Pass the same map to number the ports of several texts as one. */
+  ephemeral = new Map<string, number>(),
 ): string {
   const serverPorts = [realPort, articlePort].flat();
-  const ephemeral = new Map<string, number>();
   const address = /((?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-fA-F:.]+\]):(\d{1,5})\b/g;
-  const date = /^Date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/gm;
+  const date = /^Date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT(?=\r?$)/gm;
   text = text.replace(date, 'Date: Sun, 22 Nov 2026 08:00:00 GMT');
   return text.replace(address, (_all, host: string, seen: string) => {
     const port = String(aliases.get(Number(seen)) ?? seen); // the relay's port: the client's
@@ -243,6 +244,7 @@ export function render(
   blocks: Block[],
   realPort: number | number[],
   aliases?: Map<number, number>,
+  ephemeral?: Map<string, number>,
 ): string {
   const parts: string[] = [];
   let serverStarted = false;
@@ -264,7 +266,7 @@ export function render(
     if (block.command) parts.push(`$ ${block.command}`);
     parts.push(...block.lines, '');
   }
-  return normalise(parts.join('\n').trimEnd(), realPort, demo.port, aliases);
+  return normalise(parts.join('\n').trimEnd(), realPort, demo.port, aliases, ephemeral);
 }
 
 export const BEGIN = '<!-- transcript: made by `npm run transcripts`; do not edit by hand -->';

@@ -8,8 +8,8 @@ export const DIAGRAM_BEGIN =
 export const DIAGRAM_END = '<!-- end of diagram -->';
 
 /** A short, safe label for a message's bytes (Mermaid reads # and ; itself). */
-function preview(bytes: Buffer): string {
-  const text = bytes.toString('utf8');
+function preview(bytes: Buffer, tidy: (text: string) => string): string {
+  const text = tidy(bytes.toString('utf8'));
   const control = [...bytes].some((byte) => byte < 0x20 && ![9, 10, 13].includes(byte));
   if (text.includes('\ufffd') || control) return '(binary)';
   const flat = text
@@ -19,7 +19,11 @@ function preview(bytes: Buffer): string {
   return flat.length > 28 ? `${flat.slice(0, 28)}…` : flat;
 }
 
-export function diagram(relay: Relay): string {
+/**
+ * The diagram of what the relay recorded. `tidy` rewrites what varies from run to run in the
+ * bytes shown (ports, an HTTP date), as the transcript does.
+ */
+export function diagram(relay: Relay, tidy: (text: string) => string = (text) => text): string {
   const lines = ['sequenceDiagram'];
   const connections = [...new Set(relay.events.map((event) => event.connection))];
   const many = connections.length > 1;
@@ -52,7 +56,9 @@ export function diagram(relay: Relay): string {
         const size = event.bytes?.length ?? 0;
         const what = udp ? 'datagram, ' : '';
         const bytes = `${size} byte${size === 1 ? '' : 's'}`;
-        lines.push(`  ${from}->>${to}: ${what}${bytes} ${preview(event.bytes ?? Buffer.alloc(0))}`);
+        lines.push(
+          `  ${from}->>${to}: ${what}${bytes} ${preview(event.bytes ?? Buffer.alloc(0), tidy)}`,
+        );
         break;
       }
       case 'fin':
