@@ -3,9 +3,11 @@
 // the lesson with a baseline measured in the same run: on a shared machine absolute figures drift,
 // ratios much less. Prints a table; --json also writes the figures to FILE.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import {
   closeSync,
+  existsSync,
   mkdtempSync,
   openSync,
   rmSync,
@@ -18,7 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chalk } from 'zx';
-import { type Proc, spawnLesson, startServer } from './lib/proc.ts';
+import { type Proc, spawnLesson, spawnProgram, startServer } from './lib/proc.ts';
+import { noPython, python } from './lib/testing.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -202,6 +205,145 @@ async function transfer(
   if (exit.code !== 0)
     throw new Error(`receiver failed: ${[...client.out, ...client.err].join(' ')}`);
   return { rate: size / MB / seconds, sender: await serverPeak, receiver: await clientPeak };
+}
+
+/** The article 000's file server (示例3-tcp文件下载), as the tests run it: the whole file read into
+ * memory, then one send(). */
+const articleFileServer = `
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(128)
+print("listening on %s:%d" % s.getsockname(), flush=True)
+while True:
+    conn, addr = s.accept()
+    print("connected", flush=True)
+    want_file = conn.recv(1024).decode("utf-8")
+    try:
+        with open(want_file, "rb") as f:
+            data = f.read()
+    except Exception:
+        data = None
+    if data:
+        conn.send(data)
+    conn.close()
+`;
+
+/**
+ * Downloads from RAM into a receiver that counts and discards: the lesson 05 server beside the
+ * article's own server (Python, where installed), nc, and the plain Node pipeline, in one run.
+ */
+async function downloads(): Promise<Row[]> {
+  const ram = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  const sizes = quick ? [2 ** 28] : [200 * 2 ** 20, 2 ** 30]; // whole MiB: the file is written in 1 MiB blocks
+  const dir = mkdtempSync(path.join(ram, 'socket-lessons-bench-'));
+  const rows: Row[] = [];
+  try {
+    const results = new Map<string, { rate: number; peak: number }[]>();
+    for (const size of sizes) {
+      const file = path.join(dir, `big-${size}.bin`);
+      const block = randomBytes(2 ** 20);
+      const fd = openSync(file, 'w');
+      for (let written = 0; written < size; written += block.length) writeSync(fd, block);
+      closeSync(fd);
+      const name = path.basename(file);
+      const receiver = (port: number) =>
+        spawnLesson('scripts/bench/count-receiver.ts', [String(port), name]);
+      const senders: [
+        string,
+        (onLine: (line: string) => void) => Promise<Proc & { port: number }>,
+      ][] = [
+        [
+          'lesson',
+          (onLine) => serve('lessons/05-file-download/server.ts', ['--root', dir], onLine),
+        ],
+        ['pipeline', (onLine) => serve('scripts/bench/pipe-sender.ts', ['--file', file], onLine)],
+      ];
+      if (!noPython) {
+        senders.push([
+          'article',
+          async (onLine) => {
+            const proc = spawnProgram(python, ['-c', articleFileServer], {
+              cwd: dir,
+              keepLines: 10,
+              onLine: (_stream, line) => onLine(line),
+            });
+            const port = Number((await proc.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/))[1]);
+            return { ...proc, port };
+          },
+        ]);
+      }
+      for (const [who, sender] of senders) {
+        const runs: { rate: number; peak: number }[] = [];
+        for (let run = 0; run < (quick ? 1 : 3); run++) {
+          const result = await transfer(sender, receiver, size);
+          runs.push({ rate: result.rate, peak: result.sender });
+        }
+        const best = {
+          rate: median(runs.map((each) => each.rate)),
+          peak: median(runs.map((each) => each.peak)),
+        };
+        results.set(`${who} ${size}`, [...(results.get(`${who} ${size}`) ?? []), best]);
+      }
+      if (findNc()) results.set(`nc ${size}`, [{ rate: await ncRate(file, size), peak: 0 }]);
+    }
+    const size = sizes.at(-1) as number;
+    const get = (who: string, at = size) => results.get(`${who} ${at}`)?.[0];
+    const lesson = get('lesson') as { rate: number; peak: number };
+    const [article, nc, pipeline] = [get('article'), get('nc'), get('pipeline')];
+    const ratio = (other?: { rate: number }) => (other ? lesson.rate / other.rate : null);
+    const shown = (label: string, other?: { rate: number }) =>
+      other
+        ? `${label} ${Math.round(other.rate)} MB/s (${ratio(other)?.toFixed(2)}×)`
+        : `${label}: not installed`;
+    const vsArticle = ratio(article);
+    const vsNc = ratio(nc);
+    rows.push({
+      scenario: `download 05: ${mib(size)} from RAM (${ram}) to a receiver that discards`,
+      lesson: `${Math.round(lesson.rate)} MB/s`,
+      baseline: [
+        shown("the article's 000 server", article),
+        shown('nc', nc),
+        shown('pipeline', pipeline),
+      ].join('; '),
+      ratio: vsArticle,
+      goal: "≥ 1.5× the article's 000 server, ≥ 0.8× nc",
+      met: (vsArticle === null || vsArticle >= 1.5) && (vsNc === null || vsNc >= 0.8),
+    });
+    const small = get('lesson', sizes[0]);
+    const grows = small ? lesson.peak / small.peak : 1;
+    const bare = pipeline ? lesson.peak / pipeline.peak : null;
+    rows.push({
+      scenario: `download 05: peak memory of the server, ${sizes.map(mib).join(' and ')}`,
+      lesson: sizes.map((each) => mib(get('lesson', each)?.peak ?? 0)).join(', '),
+      baseline: pipeline ? `plain Node pipeline ${mib(pipeline.peak)} (${bare?.toFixed(2)}×)` : '—',
+      ratio: bare,
+      goal: 'does not grow with the file (within 10%), ≤ 1.2× a plain Node pipeline',
+      met: grows <= 1.1 && (bare === null || bare <= 1.2),
+    });
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** nc sending the file to a receiver that discards it, MB/s. */
+async function ncRate(file: string, size: number): Promise<number> {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const input = openSync(file, 'r');
+  const sender = spawn('nc', ['-v', '-N', '-l', '127.0.0.1', String(port)], {
+    stdio: [input, 'ignore', 'pipe'],
+  });
+  await new Promise((resolve) => sender.stderr?.once('data', resolve)); // "Listening on …"
+  const started = performance.now();
+  const receiver = spawnLesson('scripts/bench/count-receiver.ts', [String(port), '-']);
+  const exit = await receiver.exited;
+  const seconds = (performance.now() - started) / 1000;
+  closeSync(input);
+  if (exit.code !== 0 || receiver.out[0] !== `received ${size}`)
+    throw new Error(`nc: the receiver said ${[...receiver.out, ...receiver.err].join(' ')}`);
+  return size / MB / seconds;
 }
 
 async function files(): Promise<Row[]> {
@@ -432,6 +574,7 @@ async function httpScenario(): Promise<Row[]> {
 const scenarios: Record<string, () => Promise<Row[]>> = {
   echo,
   udp,
+  downloads,
   files,
   chat,
   http: httpScenario,

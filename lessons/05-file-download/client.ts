@@ -28,11 +28,12 @@ const partial = `${target}.part`;
 let output: WriteStream | undefined;
 
 // 1. Create the socket and 3. connect (创建套接字、链接服务器). Node reads into `buffer` and
-//    hands each read to `received` (step 6), as the article's recv() fills its buffer.
+//    hands each read to `received` (step 6), as the article's recv() fills its buffer. 1 MiB,
+//    not 64 KiB: each read costs a turn of the event loop here (see step 6), so fewer is faster.
 const client = net.connect({
   host: args.host,
   port: args.port,
-  onread: { buffer: Buffer.alloc(64 * 1024), callback: received },
+  onread: { buffer: Buffer.alloc(1024 * 1024), callback: received },
 });
 client.on('error', (err) => fail(err, args.host, args.port));
 

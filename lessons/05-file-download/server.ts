@@ -73,8 +73,10 @@ server.on('connection', async (client) => {
     if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
     fileSize = info.size;
 
-    // 7. Send the file (发送文件的数据给客户端), streamed: a few 64 KiB chunks in memory at most;
-    //    pipeline() waits for 'drain' whenever the client reads slower than the disk.
+    // 7. Send the file (发送文件的数据给客户端), streamed, 1 MiB at a time: the default 64 KiB
+    //    takes 16 times as many reads and writes, and a transfer spends its time on those calls.
+    //    A chunk or two is in memory at most: pipeline() waits for 'drain' whenever the client
+    //    reads slower than the disk.
     // Pitfall: the article reads the whole file with f.read() and calls send() once, which may
     //    send only part of it. pipeline() sends it all, then closes our side (FIN).
     sending.set(client, peer);
@@ -82,7 +84,7 @@ server.on('connection', async (client) => {
       sending.delete(client); // every byte and our FIN are with the OS: the download is whole
       console.log(`${peer} sent ${shown} (${client.bytesWritten} bytes)`);
     });
-    await pipeline(createReadStream(file), client);
+    await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), client);
   } catch (err) {
     // A client that went away has been logged by the 'error' handler.
     const { code, message } = err as NodeJS.ErrnoException;

@@ -68,7 +68,8 @@ server.on('connection', async (conn) => {
       const ack = await next();
       if (ack === null) break; // the client left instead
       // 7. Send the file, hashing each chunk on its way (for line in f: m.update; send).
-      //    pipeline() waits for 'drain', so only a chunk or two is ever in memory.
+      //    pipeline() waits for 'drain', so only a chunk or two is ever in memory. Chunks of
+      //    1 MiB, not the default 64 KiB: 16 times fewer reads, writes and hash calls.
       const md5 = createHash('md5');
       async function* hashing(chunks: AsyncIterable<Buffer>) {
         for await (const chunk of chunks) {
@@ -76,7 +77,8 @@ server.on('connection', async (conn) => {
           yield chunk;
         }
       }
-      await pipeline(createReadStream(found.file), hashing, conn, { end: false });
+      const file = createReadStream(found.file, { highWaterMark: 1024 * 1024 });
+      await pipeline(file, hashing, conn, { end: false });
       // 8. Send the MD5 (send(m.hexdigest())): always 32 hex characters.
       const digest = md5.digest('hex');
       conn.write(digest, () => sending.delete(conn)); // the OS has it all: the answer is whole
