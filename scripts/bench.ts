@@ -21,7 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chalk } from 'zx';
 import { type Proc, spawnLesson, spawnProgram, startServer } from './lib/proc.ts';
-import { noPython, python } from './lib/testing.ts';
+import { articleFileServer, noPython, python } from './lib/testing.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -206,29 +206,6 @@ async function transfer(
     throw new Error(`receiver failed: ${[...client.out, ...client.err].join(' ')}`);
   return { rate: size / MB / seconds, sender: await serverPeak, receiver: await clientPeak };
 }
-
-/** The article 000's file server (示例3-tcp文件下载), as the tests run it: the whole file read into
- * memory, then one send(). */
-const articleFileServer = `
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(128)
-print("listening on %s:%d" % s.getsockname(), flush=True)
-while True:
-    conn, addr = s.accept()
-    print("connected", flush=True)
-    want_file = conn.recv(1024).decode("utf-8")
-    try:
-        with open(want_file, "rb") as f:
-            data = f.read()
-    except Exception:
-        data = None
-    if data:
-        conn.send(data)
-    conn.close()
-`;
 
 /**
  * Downloads from RAM into a receiver that counts and discards: the lesson 05 server beside the

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { connect } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnProgram, startServer } from '../scripts/lib/proc.ts';
 import {
+  articleFileServer,
   assertBadRoots,
   assertCleanStop,
   assertNoServer,
@@ -225,24 +226,6 @@ if file_data:
         f.write(file_data)
 tcp_socket.close()
 `;
-const articleServer = `
-import socket
-tcp_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-tcp_socket.bind(("127.0.0.1", 0))
-tcp_socket.listen(128)
-print("listening on %s:%d" % tcp_socket.getsockname(), flush=True)
-while True:
-    new_socket, client_addr = tcp_socket.accept()
-    want_file = new_socket.recv(1024).decode("utf-8")
-    try:
-        with open(want_file, "rb") as f:
-            file_data = f.read()
-    except Exception:
-        file_data = None
-    if file_data:
-        new_socket.send(file_data)
-    new_socket.close()
-`;
 
 describe("05-file-download and the article's Python programs", { skip: noPython }, () => {
   const files = transferFiles();
@@ -265,7 +248,7 @@ describe("05-file-download and the article's Python programs", { skip: noPython 
   });
 
   test('our client gets a whole 20 MiB file from the article server', async () => {
-    const peer = await startPython(articleServer, files.root);
+    const peer = await startPython(articleFileServer, files.root);
     const result = await runLesson(clientFile, ['--port', String(peer.port), '--file', 'big.bin'], {
       cwd: files.downloads,
     });

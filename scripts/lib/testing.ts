@@ -123,6 +123,31 @@ export function transferFiles() {
 export const python = process.platform === 'win32' ? 'python' : 'python3';
 export const noPython = spawnSync(python, ['--version']).status === 0 ? false : `no ${python}`;
 
+/**
+ * Article 000's file server (示例3-tcp文件下载), as it is but for port 0, a readiness line and a
+ * line per connection: the whole file read into memory, then one send(). The 05 tests talk to
+ * it; the benchmark compares lesson 05 with it.
+ */
+export const articleFileServer = `
+import socket
+tcp_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp_socket.bind(("127.0.0.1", 0))
+tcp_socket.listen(128)
+print("listening on %s:%d" % tcp_socket.getsockname(), flush=True)
+while True:
+    new_socket, client_addr = tcp_socket.accept()
+    print("connected", flush=True)
+    want_file = new_socket.recv(1024).decode("utf-8")
+    try:
+        with open(want_file, "rb") as f:
+            file_data = f.read()
+    except Exception:
+        file_data = None
+    if file_data:
+        new_socket.send(file_data)
+    new_socket.close()
+`;
+
 /** Start a Python server given as source; it prints `listening on 127.0.0.1:PORT` when ready. */
 export async function startPython(source: string, cwd?: string) {
   const proc = spawnProgram(python, ['-c', source], { cwd });
