@@ -88,7 +88,8 @@ console.log('Start each server in one terminal, then its client in another:\n');
 for (const lesson of lessons) {
   for (const file of lesson.files) {
     const header = readHeader(path.join(lesson.dir, file));
-    if (header?.run) console.log(`  ${header.run}`); // modules (lines.ts, http.ts ...) have none
+    // A module (lines.ts, http.ts ...) names the program that uses it: listed with that one.
+    if (header?.run && !header.importedBy) console.log(`  ${header.run}`);
   }
 }
 console.log('\nOr by number: npm run lesson -- 03 server --port 9000');

@@ -5,8 +5,6 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readUntilPause } from '../lessons/05-file-download/pause.ts';
-import { readExactly } from '../lessons/06-remote-shell/exact.ts';
 import { connect, within } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnProgram, startServer, tsx } from '../scripts/lib/proc.ts';
 import {
@@ -21,6 +19,7 @@ import {
   startPython,
   transferFiles,
 } from '../scripts/lib/testing.ts';
+import { readExactly, readUntilPause } from '../shared/helpers.ts';
 
 const serverFile = 'lessons/07-ftp-get/server.ts';
 const clientFile = 'lessons/07-ftp-get/client.ts';

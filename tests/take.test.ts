@@ -47,7 +47,7 @@ test('every runnable lesson file, taken home, answers --help as the original doe
   t.after(() => rmSync(home, { recursive: true, force: true }));
   for (const lesson of listLessons()) {
     for (const file of lesson.files) {
-      if (!readHeader(path.join(lesson.dir, file))?.run) continue; // a module: it does not run
+      if (readHeader(path.join(lesson.dir, file))?.importedBy) continue; // a module: it does not run
       const dir = path.join(home, lesson.name);
       mkdirSync(dir);
       writeTaken(path.join(lesson.dir, file), dir);

@@ -2,6 +2,10 @@
  * @title The network of an address (CIDR 网络地址与广播地址)
  * @article 000 "ip地址", "ip和ip地址的分类"
  * @imported-by ip.ts
+ * @run node lessons/00-basics/ip.ts 192.168.1.1/24 8.8.8.8 224.0.0.251 ::1
+ * @run npx tsx lessons/00-basics/ip.ts 192.168.1.1/24 8.8.8.8 224.0.0.251 ::1
+ * @run deno run lessons/00-basics/ip.ts 192.168.1.1/24 8.8.8.8 224.0.0.251 ::1
+ * @run bun lessons/00-basics/ip.ts 192.168.1.1/24 8.8.8.8 224.0.0.251 ::1
  *
  * CIDR arithmetic, imported by ip.ts: an address is a number, and its prefix says how many of its
  * leading bits name the network. Keep those bits and zero the rest: that is the network.

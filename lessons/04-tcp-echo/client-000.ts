@@ -11,8 +11,7 @@
  */
 import net from 'node:net';
 import { text } from 'node:stream/consumers'; // read to the end, decoding UTF-8 across reads
-import { exitWith, fail, parseCli, stdinLines } from '../../shared/helpers.ts';
-import { readExactly } from '../06-remote-shell/exact.ts'; // taught in lesson 06
+import { exitWith, fail, parseCli, readExactly, stdinLines } from '../../shared/helpers.ts';
 
 const usage = 'client-000.ts [--host 127.0.0.1] [--port 8080] [--once]';
 const args = parseCli(usage, 8080, { once: { type: 'boolean', default: false } });

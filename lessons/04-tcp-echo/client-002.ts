@@ -12,8 +12,7 @@
  */
 import net from 'node:net';
 import { text } from 'node:stream/consumers'; // read to the end, decoding UTF-8 across reads
-import { exitWith, fail, parseCli, stdinLines } from '../../shared/helpers.ts';
-import { readExactly } from '../06-remote-shell/exact.ts'; // taught in lesson 06
+import { exitWith, fail, parseCli, readExactly, stdinLines } from '../../shared/helpers.ts';
 
 const args = parseCli('client-002.ts [--host 127.0.0.1] [--port 8888]', 8888, {});
 

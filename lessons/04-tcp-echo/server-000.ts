@@ -11,8 +11,7 @@
  */
 import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
-import { readUntilPause } from '../05-file-download/pause.ts'; // taught in lesson 05
+import { fail, hostPort, onShutdown, parseCli, readUntilPause } from '../../shared/helpers.ts';
 
 const usage = 'server-000.ts [--host 127.0.0.1] [--port 8080] [--once] [--quiet]';
 const args = parseCli(usage, 8080, {

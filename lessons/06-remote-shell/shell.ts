@@ -2,6 +2,10 @@
  * @title Run a command as os.popen does (执行命令)
  * @article 001 "五、SSH的实现"
  * @imported-by server.ts
+ * @run node lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
+ * @run npx tsx lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
+ * @run deno run --allow-net --allow-run --allow-env lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
+ * @run bun lessons/06-remote-shell/server.ts [--port 8000] [--timeout 10] [--allow-remote]
  *
  * The server's `os.popen(cmd).read()`: run one command in the system's
  * shell (sh, or cmd.exe on Windows), collect stdout and stderr, and stop it, with everything it

@@ -11,8 +11,7 @@
  */
 import { once } from 'node:events';
 import net from 'node:net';
-import { exitWith } from '../../shared/helpers.ts';
-import { readExactly } from './exact.ts';
+import { exitWith, readExactly } from '../../shared/helpers.ts';
 
 const output = Buffer.from('cmd has no output...');
 
@@ -30,8 +29,8 @@ console.log(`receiver: one read returned ${firstRead.length} bytes: '${firstRead
 console.log(`          int('${firstRead}') raises ValueError: the two sends stuck together (粘包)`);
 
 // 3. The fix: the size goes first in a fixed number of bytes (4 here), so the receiver always
-//    knows how much to read. readExactly() (exact.ts) waits for exactly that many, however they
-//    arrive. The sender answers this second connection that way, still with no ack.
+//    knows how much to read. readExactly() (shared/helpers.ts) waits for exactly that many,
+//    however they arrive. The sender answers this second connection that way, still with no ack.
 console.log('sender:   send(4-byte size) then send(output), still no ack');
 const framed = net.connect(port, '127.0.0.1').on('error', quit);
 const size = (await readExactly(framed, 4)).readUInt32BE();

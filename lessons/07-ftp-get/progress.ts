@@ -2,6 +2,10 @@
  * @title A progress bar, on a terminal only (进度条)
  * @article 001 "六、ftp传文件的实现"
  * @imported-by client.ts
+ * @run node lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
+ * @run npx tsx lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
+ * @run deno run --allow-net --allow-read=. --allow-write=. lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
+ * @run bun lessons/07-ftp-get/client.ts [--port 9999] [--timeout 10]
  *
  * The article's client prints `file_total_size, received_size` after every recv(1024): one line
  * per KiB. The lesson's client draws one line, `[#########...........] 45%`, redrawn in place,

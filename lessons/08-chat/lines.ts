@@ -2,6 +2,10 @@
  * @title Lines from a byte stream (按行拆分消息)
  * @article 003 "四、使用 epoll 实现即时聊天"
  * @imported-by server.ts, client.ts
+ * @run node lessons/08-chat/server.ts [--port 8080] [--backlog 10]
+ * @run npx tsx lessons/08-chat/server.ts [--port 8080] [--backlog 10]
+ * @run deno run --allow-net lessons/08-chat/server.ts [--port 8080] [--backlog 10]
+ * @run bun lessons/08-chat/server.ts [--port 8080] [--backlog 10]
  *
  * The chat's framing, imported by server.ts and client.ts: a message is one line. A partial
  * line waits for its end, and two lines that arrive in one read are two messages.

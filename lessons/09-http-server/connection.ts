@@ -2,6 +2,10 @@
  * @title One connection, many requests (HTTP/1.1 持久连接)
  * @article 004 "4. 自定义简单的静态服务器"
  * @imported-by server.ts
+ * @run node lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
+ * @run npx tsx lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
+ * @run deno run --allow-net --allow-read lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
+ * @run bun lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
  *
  * Reads requests off one connection, however the bytes are split, and answers each in turn:
  * the part of an HTTP/1.1 server that the article's one recv(1024) leaves out. The lesson's

@@ -2,6 +2,10 @@
  * @title HTTP messages (HTTP 请求与响应报文)
  * @article 004 "4. 自定义简单的静态服务器"
  * @imported-by server.ts, connection.ts
+ * @run node lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
+ * @run npx tsx lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
+ * @run deno run --allow-net --allow-read lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
+ * @run bun lessons/09-http-server/server.ts [--port 8080] [--header-timeout 10] [--quiet]
  *
  * The text side of HTTP/1.1, imported by server.ts and connection.ts: a request's request line
  * and header fields, and a response with the headers every response needs. The lesson's steps

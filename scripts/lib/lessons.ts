@@ -6,8 +6,8 @@ import { root } from './proc.ts';
 export interface Header {
   title: string;
   article: string;
-  /** The first @run line: how to run this file. Absent in a module (see importedBy). */
-  run?: string;
+  /** The first @run line: how to run this file, or, in a module, the program that uses it. */
+  run: string;
   /** A module, which does not run on its own: the files that import it (@imported-by). */
   importedBy?: string[];
   about: string;
@@ -56,8 +56,8 @@ export function parseHeader(source: string): Header | null {
     .map((line) => line.slice(13));
   const by = importers.length ? importers.join(', ') : undefined;
   const [title, article, run] = [tag('title'), tag('article'), tag('run')];
-  if (!title || !article || !(run || by) || !about) return null;
-  if (by) return { title, article, importedBy: by.split(/,\s*/).filter(Boolean), about };
+  if (!title || !article || !run || !about) return null;
+  if (by) return { title, article, run, importedBy: by.split(/,\s*/).filter(Boolean), about };
   return { title, article, run, about };
 }
 

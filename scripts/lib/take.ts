@@ -1,5 +1,5 @@
 // A lesson file as one self-contained file, for homework: the lesson as it is, then below it the
-// code it imports from lesson modules (pause.ts, lines.ts …) and from shared/helpers.ts, only
+// code it imports from lesson modules (lines.ts, shell.ts …) and from shared/helpers.ts, only
 // what it uses. `npm run take` writes it; tests/take.test.ts runs every lesson's demo with them.
 //
 // The files it reads are formatted by Biome, so a top-level statement starts at column 0 and
