@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { readExactly } from '../lessons/06-remote-shell/exact.ts';
 import { connect } from '../scripts/lib/peer.ts';
 import { runLesson, startServer } from '../scripts/lib/proc.ts';
 import { fakeServer, freeTcpPort, norm } from '../scripts/lib/testing.ts';
-import { readExactly } from '../shared/helpers.ts';
 
 const serverFile = 'lessons/04-tcp-echo/server.ts';
 const clientFile = 'lessons/04-tcp-echo/client.ts';

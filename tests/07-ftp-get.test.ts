@@ -5,9 +5,12 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { readUntilPause } from '../lessons/05-file-download/pause.ts';
+import { readExactly } from '../lessons/06-remote-shell/exact.ts';
 import { connect, within } from '../scripts/lib/peer.ts';
 import { root, runLesson, spawnProgram, startServer, tsx } from '../scripts/lib/proc.ts';
 import {
+  articleFtpServer,
   assertBadRoots,
   assertCleanStop,
   assertNoServer,
@@ -19,7 +22,6 @@ import {
   startPython,
   transferFiles,
 } from '../scripts/lib/testing.ts';
-import { readExactly, readUntilPause } from '../shared/helpers.ts';
 
 const serverFile = 'lessons/07-ftp-get/server.ts';
 const clientFile = 'lessons/07-ftp-get/client.ts';
@@ -371,30 +373,6 @@ for filename in sys.argv[2:]:
     print(server_file_md5.decode(), m.hexdigest(), flush=True)
 client.close()
 `;
-const articleServer = `
-import hashlib, os, socket
-server = socket.socket()
-server.bind(("127.0.0.1", 0))
-server.listen()
-print("listening on %s:%d" % server.getsockname(), flush=True)
-while True:
-    conn, addr = server.accept()
-    while True:
-        data = conn.recv(1024)
-        if not data:
-            break
-        cmd, filename = data.decode().split()
-        if os.path.isfile(filename):
-            f = open(filename, "rb")
-            m = hashlib.md5()
-            conn.send(str(os.stat(filename).st_size).encode())
-            conn.recv(1024)
-            for line in f:
-                m.update(line)
-                conn.send(line)
-            f.close()
-            conn.send(m.hexdigest().encode())
-`;
 
 describe("07-ftp-get and the article's Python programs", { skip: noPython }, () => {
   const files = transferFiles();
@@ -422,7 +400,7 @@ describe("07-ftp-get and the article's Python programs", { skip: noPython }, () 
   });
 
   test('our client gets every size from the article server, MD5s equal', async () => {
-    const peer = await startPython(articleServer, files.root);
+    const peer = await startPython(articleFtpServer, files.root);
     const result = await runLesson(clientFile, ['--port', String(peer.port)], {
       stdin: names.map((name) => `get ${name}`),
       cwd: files.downloads,

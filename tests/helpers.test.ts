@@ -6,11 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
+import { resolveInside } from '../lessons/05-file-download/inside.ts';
+import { readExactly } from '../lessons/06-remote-shell/exact.ts';
 import { listLessons } from '../scripts/lib/lessons.ts';
 import { root as repo, runLesson, spawnProgram, startServer, tsx } from '../scripts/lib/proc.ts';
 import { targets } from '../scripts/lib/targets.ts';
 import { exitWithin, fakeServer, makeLink, noSymlinks } from '../scripts/lib/testing.ts';
-import { explain, hostPort, readExactly, resolveInside } from '../shared/helpers.ts';
+import { explain, hostPort } from '../shared/helpers.ts';
 
 describe('explain', () => {
   const cases: [string, string][] = [

@@ -11,7 +11,8 @@
  */
 // 1. Import the module (导包): node:net is Python's socket module for TCP.
 import net from 'node:net';
-import { fail, hostPort, onShutdown, parseCli, readUntilPause } from '../../shared/helpers.ts';
+import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
+import { readUntilPause } from './pause.ts';
 
 const args = parseCli('server-004.ts [--host 127.0.0.1] [--port 8080]', 8080, {});
 

@@ -12,7 +12,8 @@
  */
 import net from 'node:net';
 import { text } from 'node:stream/consumers'; // read to the end, decoding UTF-8 across reads
-import { exitWith, fail, parseCli, readExactly, stdinLines } from '../../shared/helpers.ts';
+import { exitWith, fail, parseCli, stdinLines } from '../../shared/helpers.ts';
+import { readExactly } from './exact.ts';
 
 const args = parseCli('client-002.ts [--host 127.0.0.1] [--port 8888]', 8888, {});
 

@@ -9,7 +9,8 @@
  * Sends each line you type and prints the server's upper-cased reply. `q` quits.
  */
 import net from 'node:net';
-import { exitWith, fail, parseCli, readExactly, stdinLines } from '../../shared/helpers.ts';
+import { exitWith, fail, parseCli, stdinLines } from '../../shared/helpers.ts';
+import { readExactly } from './exact.ts';
 
 const args = parseCli('client.ts [--host 127.0.0.1] [--port 6969]', 6969, {});
 

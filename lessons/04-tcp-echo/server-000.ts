@@ -11,7 +11,8 @@
  */
 import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { fail, hostPort, onShutdown, parseCli, readUntilPause } from '../../shared/helpers.ts';
+import { fail, hostPort, onShutdown, parseCli } from '../../shared/helpers.ts';
+import { readUntilPause } from './pause.ts';
 
 const usage = 'server-000.ts [--host 127.0.0.1] [--port 8080] [--once] [--quiet]';
 const args = parseCli(usage, 8080, {

@@ -13,15 +13,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import {
-  fail,
-  hostPort,
-  onShutdown,
-  parseCli,
-  readUntilPause,
-  resolveInside,
-  usageError,
-} from '../../shared/helpers.ts';
+import { fail, hostPort, onShutdown, parseCli, usageError } from '../../shared/helpers.ts';
+import { resolveInside } from './inside.ts';
+import { readUntilPause } from './pause.ts';
 
 const usage = 'server.ts [--host 127.0.0.1] [--port 7890] [--root .]';
 const args = parseCli(usage, 7890, { root: { type: 'string', default: '.' } });

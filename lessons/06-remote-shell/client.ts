@@ -10,14 +10,9 @@
  * many bytes and prints them. `exit` or the end of input quits.
  */
 import net from 'node:net';
-import {
-  exitWith,
-  fail,
-  parseCli,
-  readExactly,
-  readUntilPause,
-  stdinLines,
-} from '../../shared/helpers.ts';
+import { exitWith, fail, parseCli, stdinLines } from '../../shared/helpers.ts';
+import { readExactly } from './exact.ts';
+import { readUntilPause } from './pause.ts';
 
 const args = parseCli('client.ts [--host 127.0.0.1] [--port 8000]', 8000, {});
 
@@ -49,7 +44,7 @@ for await (const line of stdinLines('exit')) {
   client.write('准备接受');
 
   // 6. Receive exactly `size` bytes (while received_size < size: recv(1024)), however they are
-  //    split. The article's loop does this right; readExactly (shared/helpers.ts) is the same loop.
+  //    split. The article's loop does this right; readExactly (exact.ts) is the same loop.
   let output: Buffer;
   try {
     output = await readExactly(client, size);

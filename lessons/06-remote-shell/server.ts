@@ -10,15 +10,8 @@
  * client's ack, the output. This is remote code execution, so it listens on this machine only.
  */
 import net from 'node:net';
-import {
-  fail,
-  hostPort,
-  onShutdown,
-  parseCli,
-  readUntilPause,
-  seconds,
-  usageError,
-} from '../../shared/helpers.ts';
+import { fail, hostPort, onShutdown, parseCli, seconds, usageError } from '../../shared/helpers.ts';
+import { readUntilPause } from './pause.ts';
 import { codePage, runCommand } from './shell.ts';
 
 const usage =

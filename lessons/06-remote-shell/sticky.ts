@@ -11,7 +11,8 @@
  */
 import { once } from 'node:events';
 import net from 'node:net';
-import { exitWith, readExactly } from '../../shared/helpers.ts';
+import { exitWith } from '../../shared/helpers.ts';
+import { readExactly } from './exact.ts';
 
 const output = Buffer.from('cmd has no output...');
 
@@ -29,7 +30,7 @@ console.log(`receiver: one read returned ${firstRead.length} bytes: '${firstRead
 console.log(`          int('${firstRead}') raises ValueError: the two sends stuck together (粘包)`);
 
 // 3. The fix: the size goes first in a fixed number of bytes (4 here), so the receiver always
-//    knows how much to read. readExactly() (shared/helpers.ts) waits for exactly that many,
+//    knows how much to read. readExactly() (exact.ts) waits for exactly that many,
 //    however they arrive. The sender answers this second connection that way, still with no ack.
 console.log('sender:   send(4-byte size) then send(output), still no ack');
 const framed = net.connect(port, '127.0.0.1').on('error', quit);

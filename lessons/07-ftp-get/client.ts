@@ -14,15 +14,9 @@ import { once } from 'node:events';
 import { createWriteStream, openSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import {
-  exitWith,
-  explain,
-  parseCli,
-  readExactly,
-  readUntilPause,
-  seconds,
-  stdinLines,
-} from '../../shared/helpers.ts';
+import { exitWith, explain, parseCli, seconds, stdinLines } from '../../shared/helpers.ts';
+import { readExactly } from './exact.ts';
+import { readUntilPause } from './pause.ts';
 import { endBar, progressBar } from './progress.ts';
 
 const usage = 'client.ts [--host 127.0.0.1] [--port 9999] [--timeout 10]';

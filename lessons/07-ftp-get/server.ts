@@ -14,15 +14,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import {
-  fail,
-  hostPort,
-  onShutdown,
-  parseCli,
-  readUntilPause,
-  resolveInside,
-  usageError,
-} from '../../shared/helpers.ts';
+import { fail, hostPort, onShutdown, parseCli, usageError } from '../../shared/helpers.ts';
+import { resolveInside } from './inside.ts';
+import { readUntilPause } from './pause.ts';
 
 const usage = 'server.ts [--host 127.0.0.1] [--port 9999] [--root .]';
 const args = parseCli(usage, 9999, { root: { type: 'string', default: '.' } });
@@ -108,7 +102,7 @@ onShutdown(() => {
 });
 
 // Step 4: the file a request names, or why there is none (os.path.isfile(filename)), inside
-// --root only (resolveInside in shared/helpers.ts, taught in lesson 05).
+// --root only (resolveInside in inside.ts, taught in lesson 05).
 // Pitfall: the article opens any path, '../../etc/passwd' included.
 async function find(name: string | undefined): Promise<{ file: string; size: number } | string> {
   if (name === undefined) return 'unknown command; use: get <file>';

@@ -18,7 +18,7 @@ import { MAX_HEAD, parseHead, REASONS, type Request, response } from './http.ts'
 
 /** Serve one client's connection until it closes: server.ts hands it over in step 3. */
 export function serveRequests({ socket, peer, headerTimeoutMs, route, quiet }: Connection) {
-  let buffered = Buffer.alloc(0); // bytes received and not parsed yet
+  let buffered: Buffer = Buffer.alloc(0); // bytes received and not parsed yet
   let bodyLeft = 0; // bytes of a request body still to skip
   let closing = false; // the last answer is on its way: what else comes is dropped
   let clock: ReturnType<typeof setTimeout> | undefined;
@@ -35,7 +35,7 @@ export function serveRequests({ socket, peer, headerTimeoutMs, route, quiet }: C
   socket.on('drain', () => socket.resume());
   socket.on('data', (chunk: Buffer) => {
     if (closing) return; // after the last answer, whatever else comes is read and dropped
-    buffered = Buffer.concat([buffered, chunk]);
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     // One read may hold the end of one request and the start of the next, or several requests
     // (a pipelining client): go round until what is buffered holds no whole head.
     while (!closing) {
@@ -97,9 +97,15 @@ export function serveRequests({ socket, peer, headerTimeoutMs, route, quiet }: C
     send('', answer, true);
   }
 
-  /** Give the client headerTimeoutMs from now to send a whole head (step 5). */
+  /**
+   * Give the client headerTimeoutMs from now to send a whole head (step 5). After the first
+   * time the same timer is set again (refresh): cheaper than a new one for every answer.
+   */
   function restartClock() {
-    clearTimeout(clock);
+    if (clock) {
+      clock.refresh();
+      return;
+    }
     clock = setTimeout(() => {
       if (closing || buffered.length === 0) {
         socket.destroy();

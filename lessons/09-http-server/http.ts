@@ -67,18 +67,27 @@ export function escapeHtml(text: string): string {
 }
 
 // 16. The response: status line, header fields, a blank line, then the body (none for HEAD).
+//     One string, made into bytes once: the head is ASCII, so UTF-8 leaves it as it is.
 export function response(status: number, body: string, extra: string[], withBody: boolean) {
-  const bytes = Buffer.from(body, 'utf8');
   const head = [
     `HTTP/1.1 ${status} ${REASONS[status]}`,
-    `Date: ${new Date().toUTCString()}`, // e.g. Sun, 06 Nov 1994 08:49:37 GMT
+    `Date: ${httpDate()}`, // e.g. Sun, 06 Nov 1994 08:49:37 GMT
     'Server: PWS1.0',
-    `Content-Length: ${bytes.length}`, // the only way a kept-alive client knows where it ends
+    `Content-Length: ${Buffer.byteLength(body)}`, // how a kept-alive client knows where it ends
     ...extra,
   ];
-  const headBytes = Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1');
-  if (!withBody) return headBytes;
-  return Buffer.concat([headBytes, bytes]);
+  return Buffer.from(`${head.join('\r\n')}\r\n\r\n${withBody ? body : ''}`);
+}
+
+/**
+ * The Date field's text, made at most once a second: it names whole seconds, and a busy server
+ * would otherwise format the same date for every answer (node:http caches it the same way).
+ */
+let date = { second: -1, text: '' };
+function httpDate(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== date.second) date = { second, text: new Date(second * 1000).toUTCString() };
+  return date.text;
 }
 
 /** The most a request head (request line and header fields) may take; more gets 431. */

@@ -148,6 +148,36 @@ while True:
     new_socket.close()
 `;
 
+/**
+ * Article 001's FTP server (六、ftp传文件的实现), reduced to its socket calls, for the 07 tests and
+ * the benchmark. It prints its port when ready and `connected` for each client (the benchmark's
+ * clock starts there). It sends the file line by line, as the article does (`for line in f`).
+ */
+export const articleFtpServer = `
+import hashlib, os, socket
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen()
+print("listening on %s:%d" % server.getsockname(), flush=True)
+while True:
+    conn, addr = server.accept()
+    print("connected", flush=True)
+    while True:
+        data = conn.recv(1024)
+        if not data:
+            break
+        cmd, filename = data.decode().split()
+        if os.path.isfile(filename):
+            f = open(filename, "rb")
+            m = hashlib.md5()
+            conn.send(str(os.stat(filename).st_size).encode())
+            conn.recv(1024)
+            for line in f:
+                m.update(line)
+                conn.send(line)
+            f.close()
+            conn.send(m.hexdigest().encode())`;
+
 /** Start a Python server given as source; it prints `listening on 127.0.0.1:PORT` when ready. */
 export async function startPython(source: string, cwd?: string) {
   const proc = spawnProgram(python, ['-c', source], { cwd });

@@ -3,8 +3,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { resolveInside } from '../../lessons/05-file-download/inside.ts';
 import { runLesson, startServer } from '../../scripts/lib/proc.ts';
-import { resolveInside } from '../../shared/helpers.ts';
 
 const results: Record<string, unknown> = {};
 const server06 = 'lessons/06-remote-shell/server.ts';
