@@ -10,6 +10,7 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -18,16 +19,24 @@ import {
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chalk } from 'zx';
-import { type Proc, root, spawnLesson, spawnProgram, startServer } from './lib/proc.ts';
-import { articleFileServer, noPython, python } from './lib/testing.ts';
+import { fetchNode, resolveNode } from './lib/nodes.ts';
+import { type Proc, root, spawnLesson, spawnProgram, startServer, tsx } from './lib/proc.ts';
+import { articleFileServer, articleFtpServer, noPython, python } from './lib/testing.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    // Another Node of the version matrix (scripts/lib/nodes.ts): --node 24, or several.
+    node: { type: 'string', multiple: true },
+  },
 });
 const quick = values.quick;
+if (values.node?.length) process.exit(await onOtherNodes(values.node));
 
 export interface Row {
   scenario: string;
@@ -214,7 +223,12 @@ async function transfer(
   await server.stop();
   if (exit.code !== 0)
     throw new Error(`receiver failed: ${[...client.out, ...client.err].join(' ')}`);
-  return { rate: size / MB / seconds, sender: await serverPeak, receiver: await clientPeak };
+  return {
+    rate: size / MB / seconds,
+    sender: await serverPeak,
+    receiver: await clientPeak,
+    said: client.out.join(' '),
+  };
 }
 
 /**
@@ -229,11 +243,7 @@ async function downloads(): Promise<Row[]> {
   try {
     const results = new Map<string, { rate: number; peak: number }[]>();
     for (const size of sizes) {
-      const file = path.join(dir, `big-${size}.bin`);
-      const block = randomBytes(2 ** 20);
-      const fd = openSync(file, 'w');
-      for (let written = 0; written < size; written += block.length) writeSync(fd, block);
-      closeSync(fd);
+      const file = writeFileOf(path.join(dir, `big-${size}.bin`), size);
       const name = path.basename(file);
       const receiver = (port: number) =>
         spawnLesson('scripts/bench/count-receiver.ts', [String(port), name]);
@@ -248,18 +258,7 @@ async function downloads(): Promise<Row[]> {
         ['pipeline', (onLine) => serve('scripts/bench/pipe-sender.ts', ['--file', file], onLine)],
       ];
       if (!noPython) {
-        senders.push([
-          'article',
-          async (onLine) => {
-            const proc = spawnProgram(python, ['-c', articleFileServer], {
-              cwd: dir,
-              keepLines: 10,
-              onLine: (_stream, line) => onLine(line),
-            });
-            const port = Number((await proc.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/))[1]);
-            return { ...proc, port };
-          },
-        ]);
+        senders.push(['article', pythonSender(articleFileServer, dir)]);
       }
       for (const [who, sender] of senders) {
         const runs: { rate: number; peak: number }[] = [];
@@ -310,6 +309,75 @@ async function downloads(): Promise<Row[]> {
       met: grows <= 1.1 && (bare === null || bare <= 1.2),
     });
     return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A file of `size` random bytes (whole MiB), written in 1 MiB blocks; returns its path. */
+function writeFileOf(file: string, size: number): string {
+  const block = randomBytes(2 ** 20);
+  const fd = openSync(file, 'w');
+  for (let written = 0; written < size; written += block.length) writeSync(fd, block);
+  closeSync(fd);
+  return file;
+}
+
+/** A Python article server given as source, started in `cwd`, as a sender for transfer(). */
+function pythonSender(source: string, cwd: string) {
+  return async (onLine: (line: string) => void) => {
+    const proc = spawnProgram(python, ['-c', source], {
+      cwd,
+      keepLines: 10,
+      onLine: (_stream, line) => onLine(line),
+    });
+    const port = Number((await proc.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/))[1]);
+    return { ...proc, port };
+  };
+}
+
+/**
+ * Lesson 07 against article 001's FTP server, from RAM to a receiver that hashes and discards
+ * (MD5 on both sides, as the protocol has it), medians of three.
+ */
+async function ftp(): Promise<Row[]> {
+  const ram = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  const size = quick ? 2 ** 28 : 2 ** 30;
+  const dir = mkdtempSync(path.join(ram, 'socket-lessons-bench-'));
+  try {
+    const name = path.basename(writeFileOf(path.join(dir, 'big.bin'), size));
+    const receiver = (port: number) =>
+      spawnLesson('scripts/bench/ftp-receiver.ts', [String(port), name]);
+    const senders: [
+      string,
+      (onLine: (line: string) => void) => Promise<Proc & { port: number }>,
+    ][] = [['lesson', (onLine) => serve('lessons/07-ftp-get/server.ts', ['--root', dir], onLine)]];
+    if (!noPython) senders.push(['article', pythonSender(articleFtpServer, dir)]);
+    const rates = new Map<string, number[]>();
+    for (let run = 0; run < (quick ? 1 : 3); run++) {
+      for (const [who, sender] of senders) {
+        const result = await transfer(sender, receiver, size);
+        if (result.said !== `received ${size} md5 ok`) {
+          throw new Error(`07 ${who}: the receiver said ${result.said}`);
+        }
+        rates.set(who, [...(rates.get(who) ?? []), result.rate]);
+      }
+    }
+    const lesson = median(rates.get('lesson') ?? []);
+    const article = rates.has('article') ? median(rates.get('article') ?? []) : null;
+    const ratio = article ? lesson / article : null;
+    return [
+      {
+        scenario: `ftp 07: ${mib(size)} from RAM (${ram}), MD5 on both sides`,
+        lesson: `${Math.round(lesson)} MB/s`,
+        baseline: article
+          ? `the article's 001 server ${Math.round(article)} MB/s (${ratio?.toFixed(2)}×)`
+          : "the article's 001 server: no Python",
+        ratio,
+        goal: "≥ 1.0× the article's 001 server",
+        met: ratio === null || ratio >= 1.0,
+      },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -520,48 +588,114 @@ async function httpScenario(): Promise<Row[]> {
   }
   const seconds = quick ? 3 : 10;
   const rows: Row[] = [];
+  type Result = ReturnType<typeof wrk>;
+  const article = path.join(root, 'tests', 'python', 'article_chat_http.py');
+  const servers: [string, () => Promise<Proc & { port: number }>][] = [
+    ['node:http', () => serve('scripts/bench/http-baseline.ts')],
+    ['net', () => serve('scripts/bench/net-responder.ts')],
+    ['lesson', () => serve('lessons/09-http-server/server.ts', ['--quiet'])],
+    ['verbose', () => serve('lessons/09-http-server/server.ts')],
+  ];
+  if (!noPython) {
+    const cwd = path.join(root, 'lessons', '09-http-server'); // its welcome.html and other.html
+    servers.push([
+      'article',
+      async () => {
+        const proc = spawnProgram(python, [article, 'http-server', '0'], { cwd, keepLines: 10 });
+        const port = Number((await proc.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/))[1]);
+        return { ...proc, port };
+      },
+    ]);
+  }
   for (const close of [false, true]) {
-    const results: Record<string, ReturnType<typeof wrk>[]> = {
-      lesson: [],
-      baseline: [],
-      verbose: [],
-    };
+    const results = new Map<string, Result[]>();
+    // Alternate the servers round by round, so drift on a shared machine hits all alike.
     for (let round = 0; round < (quick ? 1 : 2); round++) {
-      for (const [label, file, args] of [
-        ['baseline', 'scripts/bench/http-baseline.ts', []],
-        ['lesson', 'lessons/09-http-server/server.ts', ['--quiet']],
-        ['verbose', 'lessons/09-http-server/server.ts', []],
-      ] as const) {
-        const server = await serve(file, [...args]);
-        results[label].push(wrk(server.port, seconds, close));
-        await server.stop();
+      for (const [label, start] of servers) {
+        if (label === 'article' && !close) continue; // it closes every connection anyway
+        const server = await start();
+        results.set(label, [...(results.get(label) ?? []), wrk(server.port, seconds, close)]);
+        await server.stop('SIGKILL');
       }
     }
-    const best = (list: ReturnType<typeof wrk>[]) =>
-      list.reduce((a, b) => (a.rate >= b.rate ? a : b));
-    const [lesson, baseline, verbose] = [
-      best(results.lesson),
-      best(results.baseline),
-      best(results.verbose),
-    ];
-    const ratio = lesson.rate / baseline.rate;
-    const goal = 2;
+    const best = (label: string) =>
+      results.get(label)?.reduce((a, b) => (a.rate >= b.rate ? a : b));
+    const [lesson, verbose, node, bare, py] = [
+      'lesson',
+      'verbose',
+      'node:http',
+      'net',
+      'article',
+    ].map(best);
+    if (!lesson || !verbose || !node || !bare) throw new Error('an HTTP server gave no figure');
+    const shown = (name: string, other: Result | undefined) =>
+      other
+        ? `${name} ${Math.round(other.rate)} req/s, p99 ${other.p99}${other.errors ? ` (${other.errors})` : ''} (${(lesson.rate / other.rate).toFixed(2)}×)`
+        : `${name}: no Python`;
+    const vsNode = lesson.rate / node.rate;
+    const vsNet = lesson.rate / bare.rate;
+    const vsArticle = py ? lesson.rate / py.rate : null;
     rows.push({
       scenario: `HTTP 09: GET /go, 50 connections, ${close ? 'Connection: close' : 'keep-alive'}`,
-      lesson: `${Math.round(lesson.rate)} req/s, p99 ${lesson.p99} with --quiet${lesson.errors ? ` (${lesson.errors})` : ''} (logging every request: ${Math.round(verbose.rate)} req/s, ${(verbose.rate / baseline.rate).toFixed(2)}×)`,
-      baseline: `node:http ${Math.round(baseline.rate)} req/s, p99 ${baseline.p99}`,
-      ratio,
-      goal: close ? '(reported; the goal is for keep-alive)' : `≥ ${goal}× node:http`,
-      met: close ? true : ratio >= goal,
+      lesson: `${Math.round(lesson.rate)} req/s, p99 ${lesson.p99} with --quiet${lesson.errors ? ` (${lesson.errors})` : ''} (logging every request: ${Math.round(verbose.rate)} req/s)`,
+      baseline: [
+        shown('node:http', node),
+        shown('a minimal net responder', bare),
+        ...(close ? [shown("the article's 004 server", py)] : []),
+      ].join('; '),
+      ratio: close ? vsArticle : vsNode,
+      goal: close
+        ? "≥ 3× the article's 004 server"
+        : '≥ 1.3× node:http, ≥ 0.8× a minimal net responder',
+      met: close ? vsArticle === null || vsArticle >= 3 : vsNode >= 1.3 && vsNet >= 0.8,
     });
   }
   return rows;
+}
+
+/**
+ * `--node 22 --node 24`: run this benchmark again on each of those Nodes, one after another (the
+ * lessons it starts run on that Node too), and with --json write all their figures to one file.
+ */
+async function onOtherNodes(wanted: string[]): Promise<number> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'socket-lessons-bench-'));
+  const rest = process.argv
+    .slice(2)
+    .filter((arg, i, all) => arg !== '--node' && all[i - 1] !== '--node');
+  const runs: unknown[] = [];
+  let failed = 0;
+  for (const [index, asked] of wanted.entries()) {
+    const bin = fetchNode(resolveNode(asked));
+    const node = path.join(bin, process.platform === 'win32' ? 'node.exe' : 'node');
+    const json = path.join(scratch, `${index}.json`);
+    const args = [
+      '--import',
+      tsx,
+      fileURLToPath(import.meta.url),
+      ...rest.filter((arg) => arg !== values.json && arg !== '--json'),
+      '--json',
+      json,
+    ];
+    const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+    const child = spawn(node, args, { cwd: root, env, stdio: 'inherit' });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+    if (code !== 0) failed++;
+    if (existsSync(json)) runs.push(JSON.parse(readFileSync(json, 'utf8')));
+  }
+  if (values.json) {
+    const all = { date: new Date().toISOString(), quick, runs };
+    writeFileSync(values.json, `${JSON.stringify(all, null, 2)}\n`);
+    console.log(`\nwrote ${values.json}`);
+  }
+  rmSync(scratch, { recursive: true, force: true });
+  return failed === 0 ? 0 : 1;
 }
 
 const scenarios: Record<string, () => Promise<Row[]>> = {
   echo,
   udp,
   downloads,
+  ftp,
   files,
   chat,
   http: httpScenario,
