@@ -4,9 +4,8 @@
 // and still answer a normal client. Prints the inputs tried per server, and crashes and hangs.
 import { parseArgs } from 'node:util';
 import { chalk } from 'zx';
-import { cases, watched } from './lib/abuse.ts';
+import { casesFor, probeAt, startTarget, watched } from './lib/abuse.ts';
 import { PATIENCE, seeded, within } from './lib/peer.ts';
-import { startServer } from './lib/proc.ts';
 import { targets } from './lib/targets.ts';
 
 const { values, positionals } = parseArgs({
@@ -32,12 +31,9 @@ for (const target of chosen) {
   const row = { lesson: target.lesson, inputs: 0, crashes: 0, hangs: 0, notes: [] as string[] };
   rows.push(row);
   const prepared = await target.setup?.();
-  let server = await startServer(target.file, prepared?.args, {
-    cwd: prepared?.cwd,
-    ...watched(),
-  });
+  let { server, to } = await startTarget(target, prepared, watched());
   const deadline = Date.now() + (seconds * 1000) / chosen.length;
-  const mine = cases.filter((each) => each.transport === target.transport);
+  const mine = casesFor(target);
   let probes = 0;
   while (Date.now() < deadline) {
     // The slow cases (a large answer, 200 clients) one time in ten, so the quick ones get tried more.
@@ -46,8 +42,8 @@ for (const target of chosen) {
     const abuse = pool[random.int(pool.length)];
     row.inputs++;
     try {
-      await within(4 * PATIENCE, abuse.name, abuse.run(target, server.port, server, random));
-      await within(PATIENCE, 'probe', target.probe(server.port, server, probes++));
+      await within(4 * PATIENCE, abuse.name, abuse.run(target, to, server, random));
+      await within(PATIENCE, 'probe', probeAt(target, to, server, probes++));
       if (server.child.exitCode !== null) throw new Error('exited');
     } catch (err) {
       const crashed = server.child.exitCode !== null;
@@ -57,10 +53,7 @@ for (const target of chosen) {
         `${abuse.name}: ${(err as Error).message}\n${server.err.slice(-5).join('\n')}`,
       );
       await server.stop('SIGKILL');
-      server = await startServer(target.file, prepared?.args, {
-        cwd: prepared?.cwd,
-        ...watched(),
-      });
+      ({ server, to } = await startTarget(target, prepared, watched()));
     }
   }
   await server.stop();

@@ -32,6 +32,7 @@ async function show(demo: Demo) {
     client: chalk.yellow('client │'),
     wire: chalk.magenta('wire   │'),
   };
+  if (wire && demo.noRelay) console.log(`${label.wire} no relay: ${demo.noRelay}`);
   const { blocks, port, relay } = await runDemo(
     demo,
     {

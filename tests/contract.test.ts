@@ -58,7 +58,10 @@ function isServer(file: string): boolean {
   );
 }
 
-/** The root README's "## Lessons" table: lesson folder → the number in its row's first cell. */
+/**
+ * The root README's "## Lessons" table: lesson folder → the number in its row's first cell. Rows
+ * under its "### Beyond the articles" heading are lessons that mirror no article program.
+ */
 function lessonTable(): Map<string, string> {
   const readme = readText(path.join(root, 'README.md'));
   const section = readme.split(/^## Lessons\n/m)[1]?.split(/^## /m)[0] ?? '';
@@ -70,7 +73,19 @@ function lessonTable(): Map<string, string> {
   }
   return rows;
 }
+
+/** The lessons listed under "### Beyond the articles" in the README's lesson table. */
+function beyondTheArticles(): Set<string> {
+  const readme = readText(path.join(root, 'README.md'));
+  const lessonsSection = readme.split(/^## Lessons\n/m)[1]?.split(/^## /m)[0] ?? '';
+  const part = lessonsSection.split(/^### Beyond the articles\n/m)[1] ?? '';
+  return new Set(
+    [...part.matchAll(/^\| \d\d \| \[[^\]]+\]\(lessons\/([^/)]+)\/?\)/gm)].map((m) => m[1]),
+  );
+}
+
 const lessonRows = lessonTable();
+const beyond = beyondTheArticles();
 
 /**
  * What the budgets count in a lesson file: its lines after the header block (the file's card:
@@ -144,6 +159,17 @@ test('there are lessons 01 to 04 at least', () => {
   for (const name of ['01-udp-send', '02-udp-echo', '03-tcp-hello', '04-tcp-echo']) {
     assert.ok(names.includes(name), `missing lessons/${name}`);
   }
+});
+
+test("the lessons beyond the articles come after all of the articles' lessons", () => {
+  const order = [...lessonRows.keys()];
+  const firstBeyond = order.findIndex((name) => beyond.has(name));
+  if (firstBeyond === -1) return;
+  assert.deepEqual(
+    order.slice(firstBeyond).filter((name) => !beyond.has(name)),
+    [],
+    'a lesson of the articles listed after "### Beyond the articles"',
+  );
 });
 
 test("the README's lesson table has one row per lesson folder, in order", () => {
@@ -427,9 +453,12 @@ test('the README maps every program of the articles to a lesson file', () => {
     }
   }
   assert.deepEqual(counts, programsPerArticle, 'rows per article');
-  // Every lesson file with a header of its own is named, except lesson 00's: the articles print
-  // no program about addresses and interfaces, so there is no row for them.
-  for (const lesson of lessons.filter((lesson) => !lesson.name.startsWith('00-'))) {
+  // Every lesson file with a header of its own is named, except lesson 00's (the articles print
+  // no program about addresses and interfaces) and those of the lessons beyond the articles
+  // (listed as such in the lesson table): no article program, so no row for them.
+  const mirrors = (lesson: { name: string }) =>
+    !lesson.name.startsWith('00-') && !beyond.has(lesson.name);
+  for (const lesson of lessons.filter(mirrors)) {
     for (const file of lesson.files) {
       if (!readHeader(path.join(lesson.dir, file))) continue;
       const relative = `lessons/${lesson.name}/${file}`;

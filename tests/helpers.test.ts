@@ -8,8 +8,9 @@ import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { resolveInside } from '../lessons/05-file-download/inside.ts';
 import { readExactly } from '../lessons/06-remote-shell/exact.ts';
+import { startTarget } from '../scripts/lib/abuse.ts';
 import { listLessons } from '../scripts/lib/lessons.ts';
-import { root as repo, runLesson, spawnProgram, startServer, tsx } from '../scripts/lib/proc.ts';
+import { root as repo, runLesson, spawnProgram, tsx } from '../scripts/lib/proc.ts';
 import { targets } from '../scripts/lib/targets.ts';
 import { exitWithin, fakeServer, makeLink, noSymlinks } from '../scripts/lib/testing.ts';
 import { explain, hostPort } from '../shared/helpers.ts';
@@ -194,10 +195,8 @@ describe('onShutdown: a server started with an IPC channel stops cleanly on the 
     test(`${target.file}: exit code 0, and 'server closed' last`, async (t) => {
       const prepared = await target.setup?.();
       t.after(() => prepared?.cleanup());
-      const server = await startServer(target.file, prepared?.args, {
-        cwd: prepared?.cwd,
-        ipc: true,
-      });
+      // startTarget: a local-socket server (lesson 11) listens on a path, not a port.
+      const { server } = await startTarget(target, prepared, { ipc: true });
       t.after(() => server.stop('SIGKILL'));
       assert.ok(server.child.connected, 'the server has an IPC channel');
       void server.stop(); // sends the message; a server that ignores it keeps running

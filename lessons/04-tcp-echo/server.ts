@@ -35,10 +35,11 @@ server.on('connection', (conn) => {
 
   // 4. Receive (recv) and send back upper-cased (send(data.upper()); upper() is below).
   conn.on('data', (chunk) => {
-    if (!args.quiet) console.log(`${peer} sent: ${decoder.write(chunk)}`); // see README: --quiet
     // Backpressure: write() returns false when the client is not reading fast enough.
     // Stop reading from it until its buffer drains, so memory stays bounded.
     if (!conn.write(upper(chunk))) conn.pause();
+    // Answer first, then log: the client need not wait for our log line (see README: --quiet).
+    if (!args.quiet) console.log(`${peer} sent: ${decoder.write(chunk)}`);
   });
   conn.on('drain', () => conn.resume());
 

@@ -2,14 +2,25 @@
 // then checks that the server is still running and still answers its probe.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, datagram, PATIENCE, type Random, readAll, rss, within } from './peer.ts';
-import type { Proc } from './proc.ts';
-import type { Target } from './targets.ts';
+import {
+  type Address,
+  abort,
+  connect,
+  datagram,
+  PATIENCE,
+  type Random,
+  readAll,
+  rss,
+  within,
+} from './peer.ts';
+import { type Proc, type SpawnOptions, startLocalServer, startServer } from './proc.ts';
+import type { Prepared, Target } from './targets.ts';
 
 export interface Case {
   name: string;
   transport: 'tcp' | 'udp';
-  run: (target: Target, port: number, server: Proc, random: Random) => Promise<void>;
+  /** `port`: where the server is, a port or (lesson 11) a local socket's path. */
+  run: (target: Target, port: Address, server: Proc, random: Random) => Promise<void>;
   /** The case watches the server's memory: give it a server started with `watched()`. */
   watchesMemory?: boolean;
 }
@@ -33,7 +44,7 @@ export function watched(): { nodeArgs: string[]; env: NodeJS.ProcessEnv } {
 }
 
 /** Send bytes on a fresh connection, close our side, and wait (bounded) for the server to close. */
-async function sendAndClose(port: number, bytes: Buffer, what: string) {
+async function sendAndClose(port: Address, bytes: Buffer, what: string) {
   const socket = await connect(port);
   const closed = readAll(socket);
   socket.end(bytes);
@@ -61,7 +72,7 @@ export const cases: Case[] = [
         at += piece.length;
         await new Promise((resolve) => socket.write(piece, resolve)); // one write per piece
       }
-      if (random.int(2) === 0) socket.resetAndDestroy();
+      if (random.int(2) === 0) abort(socket);
       else socket.end();
       await within(PATIENCE, 'mutated request: the server did not close', closed);
     },
@@ -78,7 +89,7 @@ export const cases: Case[] = [
       const socket = await connect(port);
       socket.write(target.request);
       await new Promise((resolve) => setImmediate(resolve));
-      socket.resetAndDestroy();
+      abort(socket);
       await once(socket, 'close');
     },
   },
@@ -138,7 +149,7 @@ export const cases: Case[] = [
     transport: 'tcp',
     async run(target, port, server) {
       await Promise.all(
-        Array.from({ length: 200 }, (_, id) => target.probe(port, server, 1000 + id)),
+        Array.from({ length: 200 }, (_, id) => probeAt(target, port, server, 1000 + id)),
       );
     },
   },
@@ -170,8 +181,38 @@ export const cases: Case[] = [
     transport: 'udp',
     async run(target, port, server) {
       await Promise.all(
-        Array.from({ length: 200 }, (_, id) => target.probe(port, server, 1000 + id)),
+        Array.from({ length: 200 }, (_, id) => probeAt(target, port, server, 1000 + id)),
       );
     },
   },
 ];
+
+/** The cases for a target: a local-socket server (lesson 11) is a byte stream, as TCP is. */
+export function casesFor(target: Target): Case[] {
+  const transport = target.transport === 'udp' ? 'udp' : 'tcp';
+  return cases.filter((each) => each.transport === transport);
+}
+
+/**
+ * Start a target's server as `setup` prepared it; `to` is where a client reaches it: the port,
+ * or for a local-socket server the path in `prepared.path`.
+ */
+export async function startTarget(
+  target: Target,
+  prepared: Prepared | undefined,
+  opts: SpawnOptions = {},
+): Promise<{ server: Proc; to: Address }> {
+  const options = { cwd: prepared?.cwd, ...opts };
+  if (target.transport === 'unix') {
+    const at = prepared?.path;
+    if (!at) throw new Error(`${target.lesson}: its setup() gives no path`);
+    return { server: await startLocalServer(target.file, at, prepared?.args, options), to: at };
+  }
+  const server = await startServer(target.file, prepared?.args, options);
+  return { server, to: server.port };
+}
+
+/** Run a target's probe against `to`: a port, or a 'unix' target's path (its probe takes one). */
+export function probeAt(target: Target, to: Address, server: Proc, id: number): Promise<void> {
+  return (target.probe as (to: Address, server: Proc, id: number) => Promise<void>)(to, server, id);
+}

@@ -5,7 +5,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Runtime, root, type SpawnOptions, spawnLesson, startServer } from './proc.ts';
+import {
+  freshLocalPath,
+  type Proc,
+  type Runtime,
+  root,
+  type SpawnOptions,
+  spawnLesson,
+  startLocalServer,
+  startServer,
+} from './proc.ts';
 import { type Relay, tcpRelay, udpRelay, type WireEvent } from './wire.ts';
 
 export interface Run {
@@ -36,8 +45,19 @@ export interface Typing {
 export interface Demo {
   /** The lesson folder name, e.g. 03-tcp-hello. */
   lesson: string;
-  /** The article's port, which the transcript shows in place of the real one. */
+  /** The article's port, which the transcript shows in place of the real one (0: none). */
   port: number;
+  /**
+   * Why the wire view's relay cannot stand between this demo's clients and its server, if it
+   * cannot (lesson 10: a datagram to a multicast group goes to the group's address, and a relay
+   * that has not joined the group never sees it). The demo then runs without one: no diagram.
+   */
+  noRelay?: string;
+  /**
+   * A local-socket server (lesson 11): the path the transcript shows in place of the real one.
+   * The server runs at a fresh path of its own (--path), and the clients are told it.
+   */
+  path?: string;
   server?: { file: string; args?: string[] };
   runs: (Run | Typing)[];
   /**
@@ -121,8 +141,10 @@ export async function runDemo(
     onLine: (_stream, line) => watch?.line(who, line),
   });
 
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let server: Proc | undefined;
   let port = demo.port;
+  // A local-socket demo: the server's path and the relay's, each in a private folder of its own.
+  const local = demo.path ? [freshLocalPath(), freshLocalPath('relay.sock')] : [];
   let serverShown = 0; // server lines already placed in a block
   const takeServerLines = () => {
     const lines = server?.out.slice(serverShown) ?? [];
@@ -131,18 +153,30 @@ export async function runDemo(
   };
   if (demo.server) {
     const shown = command(demo.lesson, demo.server.file, demo.server.args);
+    const at = local.length > 0 ? ['--path', local[0].path] : ['--port', '0'];
     watch?.command(
       'server',
-      command(demo.lesson, demo.server.file, ['--port', '0', ...(demo.server.args ?? [])]),
+      command(demo.lesson, demo.server.file, [...at, ...(demo.server.args ?? [])]),
     );
-    server = await startServer(locate(demo.server.file), demo.server.args, options('server'));
-    port = server.port;
-    if (extra.wire) {
+    if (local.length > 0) {
+      const file = locate(demo.server.file);
+      server = await startLocalServer(file, local[0].path, demo.server.args, options('server'));
+      if (extra.wire) {
+        const onEvent = (event: WireEvent) => watch?.wire?.(event, 'tcp');
+        const [to, listen] = local.map((each) => ({ path: each.path }));
+        relay = await tcpRelay({ to, listen, onEvent });
+      }
+    } else {
+      const tcp = await startServer(locate(demo.server.file), demo.server.args, options('server'));
+      server = tcp;
+      port = tcp.port;
+    }
+    if (extra.wire && local.length === 0 && !demo.noRelay) {
       // UDP when the server uses node:dgram; the clients are sent to the relay's port.
       const source = readFileSync(path.resolve(root, locate(demo.server.file)), 'utf8');
       const udp = source.includes("from 'node:dgram'");
       const protocol = udp ? 'udp' : 'tcp';
-      const to = { host: '127.0.0.1', port: server.port };
+      const to = { host: '127.0.0.1', port };
       const onEvent = (event: WireEvent) => watch?.wire?.(event, protocol);
       relay = await (udp ? udpRelay : tcpRelay)({ to, onEvent });
     }
@@ -171,7 +205,10 @@ export async function runDemo(
       const terminal = 2 + background.length;
       const from = server?.out.length ?? 0;
       const to = relay?.port ?? port;
-      const args = server && !run.alone ? ['--port', String(to), ...(run.args ?? [])] : run.args;
+      const where = local.length
+        ? ['--path', relay?.path ?? local[0].path]
+        : ['--port', String(to)];
+      const args = server && !run.alone ? [...where, ...(run.args ?? [])] : run.args;
       watch?.command('client', command(demo.lesson, run.file, args, run.stdin));
       const client = spawnLesson(locate(run.file), args, {
         stdin: run.background ? undefined : (run.stdin ?? []),
@@ -208,6 +245,13 @@ export async function runDemo(
     }
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     await relay?.close();
+    for (const each of local) each.cleanup();
+  }
+  // The real paths, as the transcript shows them: the demo's `path`.
+  for (const block of blocks) {
+    for (const each of local) {
+      block.lines = block.lines.map((line) => line.replaceAll(each.path, demo.path ?? ''));
+    }
   }
   const ports = relay ? [port, relay.port] : [port];
   return { blocks: blocks.filter((b) => b.command || b.lines.length), port: ports, relay };

@@ -19,9 +19,12 @@ export function within<T>(ms: number, what: string, work: Promise<T>): Promise<T
   return Promise.race([work, bound]).finally(() => clearTimeout(timer));
 }
 
-/** Connect a raw TCP client to 127.0.0.1. */
-export async function connect(port: number): Promise<net.Socket> {
-  const socket = net.connect(port, '127.0.0.1');
+/** Where a server is: a TCP or UDP port on 127.0.0.1, or a local socket's path (lesson 11). */
+export type Address = number | string;
+
+/** Connect a raw client: TCP to 127.0.0.1, or to a local socket's path. */
+export async function connect(to: Address): Promise<net.Socket> {
+  const socket = typeof to === 'string' ? net.connect({ path: to }) : net.connect(to, '127.0.0.1');
   socket.on('error', () => {}); // a reset is something the tests cause on purpose
   await once(socket, 'connect');
   return socket;
@@ -55,8 +58,19 @@ export function readUntil(
   });
 }
 
+/**
+ * Abort a connection: a reset (RST) over TCP. A local socket has no RST: it is closed at once,
+ * unread bytes and all, which a Linux peer sees as ECONNRESET (resetAndDestroy throws there).
+ */
+export function abort(socket: net.Socket): void {
+  if (socket.remotePort === undefined) socket.destroy();
+  else socket.resetAndDestroy();
+}
+
 /** Send one datagram from a fresh socket and, if `expectReply`, return the first reply. */
-export async function datagram(port: number, payload: Buffer | string, expectReply = false) {
+export async function datagram(to: Address, payload: Buffer | string, expectReply = false) {
+  if (typeof to === 'string') throw new Error(`UDP goes to a port here, not to ${to}`);
+  const port = to;
   const socket = dgram.createSocket('udp4');
   socket.on('error', () => {});
   try {

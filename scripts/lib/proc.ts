@@ -2,7 +2,8 @@
 // Each child runs as `node --import tsx FILE` (no wrapper process, so a kill reaches the real
 // program), with piped stdio, and is killed if this process exits first.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
@@ -231,4 +232,35 @@ export async function startServer(file: string, args: string[] = [], opts: Spawn
   const proc = spawnLesson(file, ['--port', '0', ...args], { ...opts, ipc });
   const match = await proc.waitFor(/^(?:listening on|bound to) (.+):(\d+)$/);
   return { ...proc, host: match[1], port: Number(match[2]) };
+}
+
+/**
+ * Start a local-socket server (lesson 11) at `at`, a path (a pipe name on Windows), and wait
+ * for its readiness line, `listening on PATH`.
+ */
+export async function startLocalServer(
+  file: string,
+  at: string,
+  args: string[] = [],
+  opts: SpawnOptions = {},
+) {
+  const ipc = opts.ipc ?? process.platform === 'win32';
+  const proc = spawnLesson(file, ['--path', at, ...args], { ...opts, ipc });
+  await proc.waitFor(/^listening on /);
+  return { ...proc, path: at };
+}
+
+let pipes = 0;
+/**
+ * A fresh place for a local-socket server (lesson 11): a path in a new private folder (0700),
+ * or on Windows a pipe name of its own. `cleanup` removes the folder.
+ */
+export function freshLocalPath(name = 'echo.sock'): { path: string; cleanup: () => void } {
+  if (process.platform === 'win32') {
+    const pipe = `\\\\.\\pipe\\socket-lessons-${process.pid}-${++pipes}`;
+    return { path: pipe, cleanup: () => {} };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'socket-lessons-local-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  return { path: path.join(dir, name), cleanup };
 }

@@ -19,7 +19,9 @@ export interface WireEvent {
 }
 
 export interface Relay {
+  /** Its port (0 for a relay on a local socket, which has `path` instead). */
   port: number;
+  path?: string;
   protocol: 'tcp' | 'udp';
   events: WireEvent[];
   /**
@@ -31,10 +33,13 @@ export interface Relay {
 }
 
 export interface RelayOptions {
-  /** Where the server is. */
-  to: { host: string; port: number };
-  /** Where the relay listens (default 127.0.0.1, port 0: any free one). */
-  listen?: { host?: string; port?: number };
+  /** Where the server is: a host and port, or (TCP only) a local socket's path (lesson 11). */
+  to: { host: string; port: number } | { path: string };
+  /**
+   * Where the relay listens (default 127.0.0.1, port 0: any free one), or (TCP only) the path
+   * of a local socket, for a server on one.
+   */
+  listen?: { host?: string; port?: number; path?: string };
   /** Called with each event as it happens. */
   onEvent?: (event: WireEvent) => void;
 }
@@ -44,6 +49,7 @@ export function tcpRelay(options: RelayOptions): Promise<Relay> {
   const events: WireEvent[] = [];
   const aliases = new Map<number, number>();
   const sockets = new Set<net.Socket>();
+  const local = 'path' in options.to; // a local socket has no RST: it is closed at once
   let count = 0;
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     const connection = ++count;
@@ -102,7 +108,9 @@ export function tcpRelay(options: RelayOptions): Promise<Relay> {
       from.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'ECONNREFUSED') record('refused');
         else record('reset', direction);
-        if (!to.destroyed) to.resetAndDestroy();
+        if (to.destroyed) return;
+        if (local) to.destroy();
+        else to.resetAndDestroy();
       });
     };
     reset(client, upstream, 'to server');
@@ -117,12 +125,16 @@ export function tcpRelay(options: RelayOptions): Promise<Relay> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
+    const at = options.listen?.path;
     server.listen(
-      { host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 },
+      at
+        ? { path: at }
+        : { host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 },
       () => {
-        const { port } = server.address() as net.AddressInfo;
+        const { port } = at ? { port: 0 } : (server.address() as net.AddressInfo);
         resolve({
           port,
+          path: at,
           protocol: 'tcp',
           events,
           aliases,
@@ -139,9 +151,10 @@ export function tcpRelay(options: RelayOptions): Promise<Relay> {
 
 /** A UDP relay: one socket towards the server for each client address, so replies find it. */
 export function udpRelay(options: RelayOptions): Promise<Relay> {
+  const to = options.to as { host: string; port: number }; // UDP: a host and port only
   const events: WireEvent[] = [];
   const aliases = new Map<number, number>();
-  const type = options.to.host.includes(':') ? 'udp6' : 'udp4';
+  const type = to.host.includes(':') ? 'udp6' : 'udp4';
   const relay = dgram.createSocket(type);
   const clients = new Map<string, { upstream: dgram.Socket; connection: number; began: number }>();
   relay.on('message', (bytes, from) => {
@@ -176,7 +189,7 @@ export function udpRelay(options: RelayOptions): Promise<Relay> {
     };
     events.push(event);
     options.onEvent?.(event);
-    client.upstream.send(bytes, options.to.port, options.to.host);
+    client.upstream.send(bytes, to.port, to.host);
   });
   return new Promise((resolve, reject) => {
     relay.once('error', reject);
