@@ -11,6 +11,7 @@ export const demo: Demo = {
   lesson: '13-tls',
   port: 8443,
   server: { file: 'server.ts' },
+  sizesVary: "the handshake's messages come from the TLS library of the Node that runs the demo",
   setup(dir) {
     // What make-cert.ts writes, for the server; then another CA: the wrong one to trust.
     makeCertificates(path.join(dir, 'tls-certs'), 'socket-lessons demo CA');
