@@ -30,15 +30,24 @@ export function serveRequests({ socket, peer, headerTimeoutMs, route, quiet }: C
   socket.on('close', () => clearTimeout(clock));
 
   // 6. Receive (recv(1024)): each read is a 'data' event, its bytes added to what is buffered.
-  //    Backpressure: while a client does not read our answers, send() pauses the reading, and
-  //    'drain' (the answers have left) resumes it.
-  socket.on('drain', () => socket.resume());
+  //    Backpressure: while a client does not read our answers, send() pauses the socket: no
+  //    more reads, and no more answers to the requests already buffered. 'drain' (the answers
+  //    have left) resumes both.
   socket.on('data', (chunk: Buffer) => {
     if (closing) return; // after the last answer, whatever else comes is read and dropped
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    // One read may hold the end of one request and the start of the next, or several requests
-    // (a pipelining client): go round until what is buffered holds no whole head.
-    while (!closing) {
+    answerBuffered();
+  });
+  socket.on('drain', () => {
+    socket.resume();
+    answerBuffered();
+  });
+
+  // One read may hold the end of one request and the start of the next, or several requests
+  // (a pipelining client): go round until what is buffered holds no whole head, or the client
+  // has stopped reading our answers.
+  function answerBuffered() {
+    while (!closing && !socket.isPaused()) {
       // 7. Find the blank line that ends the head, however many reads that takes, within
       //    MAX_HEAD bytes (431). Skip the body of the previous request first, and stray newlines
       //    between requests.
@@ -73,7 +82,7 @@ export function serveRequests({ socket, peer, headerTimeoutMs, route, quiet }: C
       const withBody = request.method !== 'HEAD';
       send(`${request.method} ${request.target} `, answer, close, withBody);
     }
-  });
+  }
 
   // 15. Send the answer (send): its bytes come from http.ts, step 16. Answers leave in the order
   //     the requests came. Each answer restarts the clock for the next request.

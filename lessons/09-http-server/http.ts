@@ -67,16 +67,18 @@ export function escapeHtml(text: string): string {
 }
 
 // 16. The response: status line, header fields, a blank line, then the body (none for HEAD).
-//     One string, made into bytes once: the head is ASCII, so UTF-8 leaves it as it is.
+//     The head is ASCII text (latin1); the body is UTF-8, and Content-Length counts its bytes.
 export function response(status: number, body: string, extra: string[], withBody: boolean) {
+  const bytes = Buffer.from(body, 'utf8');
   const head = [
     `HTTP/1.1 ${status} ${REASONS[status]}`,
     `Date: ${httpDate()}`, // e.g. Sun, 06 Nov 1994 08:49:37 GMT
     'Server: PWS1.0',
-    `Content-Length: ${Buffer.byteLength(body)}`, // how a kept-alive client knows where it ends
+    `Content-Length: ${bytes.length}`, // the only way a kept-alive client knows where it ends
     ...extra,
   ];
-  return Buffer.from(`${head.join('\r\n')}\r\n\r\n${withBody ? body : ''}`);
+  const headBytes = Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1');
+  return withBody ? Buffer.concat([headBytes, bytes]) : headBytes;
 }
 
 /**
