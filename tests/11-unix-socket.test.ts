@@ -168,6 +168,14 @@ describe('11-unix-socket: the socket file', { skip: notOnWindows }, () => {
     assert.equal(readFileSync(local.path, 'utf8'), 'my notes\n');
   });
 
+  test('an empty --path is a usage error, not a stack trace', async () => {
+    const result = await runServerToEnd(['--path', '']);
+    assert.deepEqual(
+      [result.code, result.err[0]],
+      [2, 'error: --path is empty: give the path of the socket file'],
+    );
+  });
+
   test('a path in a folder that does not exist gets one line', async (t) => {
     const local = freshLocalPath();
     t.after(local.cleanup);

@@ -191,7 +191,7 @@ describe('12-websocket-chat: frames', () => {
     refuse([0x09, 0x80, 1, 2, 3, 4], 1002); // a ping without FIN: control frames are whole
     refuse([0x89, 0xfe, 0x00, 0x7e], 1002); // a ping of 126 bytes: control frames are short
     refuse([0x81, 0xfe, 0x03, 0xe9], 1009); // 1001 bytes announced: over the limit of 1000
-    refuse([0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0], 1009); // a 64-bit length of 2^63
+    refuse([0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0], 1002); // a 64-bit length with its top bit set
   });
 });
 
@@ -450,6 +450,20 @@ describe('12-websocket-chat: the server', { timeout: 60000 }, () => {
     await server.waitFor(new RegExp(`${quiet.address} disconnected \\(1005\\)$`));
   });
 
+  test('frames after a close, in the same read, are not taken: the others never see them', async () => {
+    const listener = await rawMember(server.port);
+    const member = await rawMember(server.port);
+    await listener.received(2); // its welcome, then the other's join
+    const close = encodeFrame(OP.close, Buffer.of(0x03, 0xe8), true); // 1000
+    const after = encodeFrame(OP.text, Buffer.from('after the close'), true);
+    member.socket.write(Buffer.concat([close, after]));
+    assert.deepEqual(await member.closeFrame(), { code: 1000, reason: '' });
+    await server.waitFor(new RegExp(`${member.address} disconnected \\(1000\\)$`));
+    assert.deepEqual((await listener.received(3))[2], `${member.address} left`);
+    assert.ok(!listener.texts().some((text) => text.includes('after the close')));
+    await leave(listener);
+  });
+
   test('a reset (RST) is a leave without a close frame: 1006', async () => {
     const listener = await rawMember(server.port);
     const rude = await rawMember(server.port);
@@ -592,6 +606,13 @@ describe('12-websocket-chat: client.ts', { timeout: 30000 }, () => {
     assert.deepEqual(
       [wrong.code, wrong.err],
       [1, ['error: the server answered 101 with the wrong Sec-WebSocket-Accept']],
+    );
+    const noUpgrade = await against((key, socket) =>
+      socket.write(switching(acceptKey(key)).replace(/^Upgrade: websocket\r\n/im, '')),
+    );
+    assert.deepEqual(
+      [noUpgrade.code, noUpgrade.err],
+      [1, ['error: the server answered 101 without Upgrade: websocket']],
     );
     const silent = await against((_key, socket) => socket.end());
     assert.deepEqual(

@@ -566,7 +566,7 @@ describe('13-tls: lesson 06 shell over TLS', { skip: posixOnly }, () => {
     t.after(() => allowed.stop());
     assert.equal(allowed.host, '0.0.0.0');
     assert.deepEqual(allowed.err, [
-      'warning: remote code execution: anyone who can reach it runs commands',
+      'warning: remote code execution: anyone who reaches it runs commands',
     ]);
     const noCerts = await runLesson(shellServer, ['--port', '0', '--certs', 'nowhere'], {
       cwd: dir,

@@ -80,8 +80,11 @@ server.on('connection', async (conn) => {
       if (ack) console.log(`${peer} sent ${ack.length} bytes, not the ack; out of step, closing`);
       break;
     }
-    // 8. Send the output (send): write() sends all of it, however many reads it takes.
-    conn.write(output, () => sending.delete(conn)); // the OS has it all: the answer is whole
+    // 8. Send the output (send): write() sends all of it, however many reads it takes. Wait
+    //    until the OS has it all before reading the next command: a client that asks and never
+    //    reads cannot make us hold one answer after another (backpressure).
+    await new Promise((done) => conn.write(output, done));
+    sending.delete(conn); // the answer is whole
     console.log(`${peer} sent ${output.length} bytes`);
   }
   sending.delete(conn); // done with this client, whatever the state of its answer

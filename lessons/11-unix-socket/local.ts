@@ -45,6 +45,7 @@ export function parseLocalCli(usage: string, withQuiet = false) {
   }
   // 2. On Windows a local socket is a named pipe, and its name says so.
   const at = String(values.path);
+  if (at === '') usageError('--path is empty: give the path of the socket file', usage);
   if (windows && !/^\\\\[.?]\\pipe\\./i.test(at)) {
     usageError(`on Windows a local socket is a named pipe: --path \\\\.\\pipe\\NAME`, usage);
   }

@@ -51,6 +51,8 @@ if (typeof head === 'number' || !/^HTTP\/1\.1 101 /.test(head.start)) {
   exitWith(1, `error: the server did not switch to WebSocket: ${status}`);
 } else if (head.fields.get('sec-websocket-accept') !== acceptKey(key)) {
   exitWith(1, 'error: the server answered 101 with the wrong Sec-WebSocket-Accept');
+} else if (!/\bwebsocket\b/i.test(head.fields.get('upgrade') ?? '')) {
+  exitWith(1, 'error: the server answered 101 without Upgrade: websocket');
 } else {
   chat(rest);
 }

@@ -57,7 +57,9 @@ export function frameReader(maxPayload: number, onFrame: (frame: Frame) => void)
       if (bytes.length < needed) break;
       let length = short;
       if (short === 126) length = bytes.readUInt16BE(2);
-      if (short === 127) length = Number(bytes.readBigUInt64BE(2)); // 2^53 and up: too big anyway
+      // A 64-bit length must have its top bit clear (RFC 6455, 5.2); 2^53 and up: too big anyway.
+      if (short === 127 && bytes[2] & 0x80) throw closeError(1002, 'a 64-bit length over 2^63');
+      if (short === 127) length = Number(bytes.readBigUInt64BE(2));
 
       // 3. Check the length before waiting for the payload, so no one can make us buffer a
       //    frame we would refuse. Then wait for the whole frame.

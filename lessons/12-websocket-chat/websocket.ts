@@ -26,10 +26,11 @@ export function webSocket(socket: Socket, options: Options, early: Buffer) {
   let done = false; // we read no more frames: a close came, or the peer broke a rule
   let code = 1006; // how it ended: 1006 means the TCP connection went without a close frame
   let reason = 'no close frame';
-  const read = frameReader(maxMessage, onFrame);
+  // One read may hold frames after a close: none of them is taken (done).
+  const read = frameReader(maxMessage, (frame) => done || onFrame(frame));
 
   // 1. Every read goes to the frame reader; a frame that breaks a rule closes with its code.
-  socket.on('data', receive);
+  socket.on('data', receive).on('drain', () => socket.resume()); // after pongs waited (step 3)
   socket.on('close', () => onClose(code, reason));
   // The bytes that came with the handshake go first, once the caller has set up (a welcome
   // sent before any early message is relayed); nextTick runs before any later read.
@@ -50,7 +51,10 @@ export function webSocket(socket: Socket, options: Options, early: Buffer) {
     if (frame.masked !== server) throw closeError(1002, server ? 'unmasked frame' : 'masked frame');
 
     // 3. Control frames may come between the fragments of a message.
-    if (frame.opcode === OP.ping) return send(OP.pong, frame.payload);
+    //    A pong answers each ping; a peer that sends pings and reads no pongs is read no more
+    //    until they have gone ('drain', step 1).
+    if (frame.opcode === OP.ping && !send(OP.pong, frame.payload)) socket.pause();
+    if (frame.opcode === OP.ping) return;
     if (frame.opcode === OP.pong) return; // an answer to a ping we never sent: nothing to do
     if (frame.opcode === OP.close) return closing(frame.payload);
 

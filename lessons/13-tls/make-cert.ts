@@ -87,7 +87,7 @@ function run(words: string, values: Record<string, string>) {
   const result = spawnSync(openssl, command, { env, encoding: 'utf8' });
   if (result.status === 0) return;
   rmSync(scratch, { recursive: true, force: true }); // the CA's key goes, even now
-  const said = `${result.stderr ?? ''}`.trim().split('\n')[0] || `exit code ${result.status}`;
+  const said = `${result.stderr ?? ''}`.trim().split(/\r?\n/)[0] || `exit code ${result.status}`;
   quit(`openssl ${command[0]} failed: ${said}`);
 }
 
@@ -98,7 +98,11 @@ function run(words: string, values: Record<string, string>) {
  */
 function makeFolder(dir: string) {
   const missing: string[] = [];
-  for (let at = path.resolve(dir); !fs.existsSync(at); at = path.dirname(at)) missing.unshift(at);
+  // Up to the root (C:\ or /): a missing drive stops there, and mkdirSync says why.
+  for (let at = path.resolve(dir); !fs.existsSync(at); at = path.dirname(at)) {
+    missing.unshift(at);
+    if (path.dirname(at) === at) break;
+  }
   for (const folder of missing) mkdirSync(folder, { mode: 0o700 });
 }
 

@@ -93,7 +93,10 @@ server.on('secureConnection', async (conn: tls.TLSSocket) => {
       if (ack) console.log(`${peer} sent ${ack.length} bytes, not the ack; out of step, closing`);
       break;
     }
-    conn.write(output, () => sending.delete(conn)); // the OS has it all: the answer is whole
+    // Wait until the OS has it all before the next command: a client that asks and never reads
+    // cannot make us hold one answer after another (backpressure).
+    await new Promise((done) => conn.write(output, done));
+    sending.delete(conn); // the answer is whole
     console.log(`${peer} sent ${output.length} bytes`);
   }
   sending.delete(conn);
@@ -115,8 +118,7 @@ onShutdown(() => {
 function checkHost(host: string, allowRemote: boolean) {
   const remote = !/^(127\.|::1$|localhost$)/.test(host);
   if (remote && !allowRemote) usageError(`--host ${host} needs --allow-remote`, usage);
-  if (remote)
-    console.error('warning: remote code execution: anyone who can reach it runs commands');
+  if (remote) console.error('warning: remote code execution: anyone who reaches it runs commands');
 }
 
 /** A PEM file from the --certs folder; a missing one says how to make it, and exits 2. */
